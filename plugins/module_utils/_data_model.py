@@ -1,0 +1,459 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, junos.ztp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The junos.ztp inventory data model: one schema, validated once per run.
+
+PRIVATE to the junos.ztp collection; not a public API.
+
+The schema is Ansible's argument-spec format, checked by ansible-core's own
+ArgumentSpecValidator (no extra dependency, the same type coercion modules get,
+and the format roles use in meta/argument_specs.yml).  Each top-level key is a
+host variable; ``docs/data-model.md`` is generated from this file by
+``tools/render_data_model_docs.py``.  Cross-field rules that a per-field schema
+cannot say live in ``_cross_field_problems`` and ``_fleet_problems``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import xml.etree.ElementTree as ET
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+try:
+    import netaddr
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover - reported by the callers
+    HAS_NETADDR = False
+
+MAX_MEMBER_ID = 9
+MAX_URL_LENGTH = 256  # "HTTP URLs are limited to 256 characters" (ZTP seed)
+CHECKSUM_LENGTHS = {'md5': 32, 'sha1': 40, 'sha256': 64}
+DEFAULT_MEMBER_DETECTION_TIMEOUT = 900  # [guess] the seed names a default but not its value
+TRANSFER_MODES = ('tftp', 'ftp', 'http', 'https')
+
+_LOCAL_OR_URL = {
+    'local_path': {'type': 'path', 'description': 'A file on the Ansible controller.'},
+    'url': {'type': 'str', 'description': 'An http, https, ftp or tftp URL the device fetches itself (at most 256 characters).'},
+}
+
+DATA_MODEL = {
+    'ztp_topology': {
+        'type': 'str', 'choices': ['none', 'minimum', 'full'], 'default': 'none',
+        'description': [
+            'How much Virtual Chassis topology the device is told (Table 1 of the Virtual Chassis phone-home document).',
+            '`none`: a standalone device; `ztp_members` holds exactly that device.',
+            '`minimum`: "this is a Virtual Chassis"; members are discovered, listed members are only used as keys for DHCP and phone-home records.',
+            '`full`: every intended member is listed with its serial number, member ID and model.',
+        ],
+    },
+    'ztp_provisioning_mode': {
+        'type': 'str', 'choices': ['default', 'strict'], 'default': 'default',
+        'description': [
+            '`default`: provision the members that are found; a member that fails is reported and provisioning moves on.',
+            '`strict`: every listed member must be found and upgraded, or provisioning fails (`vc-bootstrap-failed`). Needs `ztp_topology: full`.',
+        ],
+    },
+    'ztp_member_detection_timeout': {
+        'type': 'int', 'default': DEFAULT_MEMBER_DETECTION_TIMEOUT,
+        'description': 'Seconds to wait for a rebooted member to be present again and run the target version.',
+    },
+    'ztp_members': {
+        'type': 'list', 'elements': 'dict', 'default': [],
+        'description': 'The intended members of the Virtual Chassis, or the one standalone device.',
+        'options': {
+            'serial_number': {'type': 'str', 'required': True, 'description': 'Chassis serial number; the key of DHCP and phone-home records.'},
+            'member_id': {'type': 'int', 'description': 'Virtual Chassis member ID, 0 to 9. Required with `ztp_topology: full`.'},
+            'model': {'type': 'str', 'description': 'Model as Junos reports it, for example `ex4300-48p`. Required with `ztp_topology: full`.'},
+            'role': {'type': 'str', 'choices': ['routing-engine', 'line-card'],
+                     'description': 'Role preference. Unset lets the Virtual Chassis elect by mastership priority.'},
+            'mastership_priority': {'type': 'int', 'description': 'Mastership priority, 0 to 255 (0 never becomes primary or backup).'},
+            'mac_address': {'type': 'str', 'description': 'Management MAC address, the DHCP record key when `ztp_management.dhcp_match` is `mac`.'},
+            'duid': {'type': 'str', 'description': 'DHCPv6 client DUID (hex, colon separated), the DHCPv6 record key when given.'},
+        },
+    },
+    'ztp_software': {
+        'type': 'dict',
+        'description': 'The target software for every member.',
+        'options': {
+            'version': {'type': 'str', 'required': True, 'description': 'Target Junos version as `show version` reports it, for example `21.4R3-S5.4`.'},
+            'images': {
+                'type': 'list', 'elements': 'dict', 'required': True,
+                'description': 'One image per model family; a member uses the first image whose `models` pattern matches its model.',
+                'options': dict({
+                    'models': {'type': 'list', 'elements': 'str', 'required': True,
+                               'description': 'Shell-style patterns of the models this image is for, for example `ex4300-*`.'},
+                    'file': {'type': 'str', 'required': True, 'description': 'Image file name, for example `jinstall-ex-4300-21.4R3-S5.4-signed.tgz`.'},
+                    'md5': {'type': 'str', 'description': 'MD5 of the image (32 hex digits); the legacy phone-home client needs it.'},
+                    'sha1': {'type': 'str', 'description': 'SHA-1 of the image (40 hex digits); the legacy phone-home client needs it.'},
+                    'sha256': {'type': 'str', 'description': 'SHA-256 of the image (64 hex digits); preferred, and the one RFC 8572 clients use.'},
+                }, **_LOCAL_OR_URL),
+            },
+        },
+    },
+    'ztp_configuration': {
+        'type': 'dict',
+        'description': 'The configuration to apply, as Junos XML rooted at `<configuration>` (phone-home takes XML only).',
+        'options': {
+            'content': {'type': 'str', 'description': [
+                'The Junos XML itself. With `ztp_bootstrap_method: dhcp-ztp` it may instead be a script:',
+                'a first line of `#!` and an interpreter path (`/bin/sh`, `/usr/libexec/ui/cscript`, `/usr/bin/python`).',
+            ]},
+            'file_name': {'type': 'str', 'description': [
+                'Name under `ztp_file_server.config_path` that DHCP ZTP hands out (option 43 suboption 01).',
+                'Defaults to `<inventory_hostname>.xml`, or `.sh` / `.slax` / `.py` for a script.',
+            ]},
+            'template': {'type': 'path', 'description': 'A Jinja2 template on the controller that renders to Junos XML.'},
+            'action': {'type': 'str', 'choices': ['merge', 'replace'], 'default': 'merge',
+                       'description': 'How the configuration is applied. Phone-home clients always merge.'},
+        },
+    },
+    'ztp_scripts': {
+        'type': 'dict',
+        'description': 'Scripts run before and after the configuration is applied (shell or Python, recognised by their `#!` line).',
+        'options': {
+            'pre': {'type': 'dict', 'options': dict(_LOCAL_OR_URL), 'description': 'Pre-configuration script.'},
+            'post': {'type': 'dict', 'options': dict(_LOCAL_OR_URL), 'description': 'Post-configuration script.'},
+        },
+    },
+    'ztp_bootstrap_method': {
+        'type': 'str', 'choices': ['phone-home', 'dhcp-ztp'], 'default': 'phone-home',
+        'description': [
+            'Which device-driven route provisions this host at factory default.',
+            '`phone-home`: DHCP gives an address (and the proxy, suboption 8) but no ZTP image or configuration options.',
+            '`dhcp-ztp`: DHCP gives the image and configuration names (option 43). Refused for a Virtual Chassis: ZTP does not support one.',
+        ],
+    },
+    'ztp_management': {
+        'type': 'dict', 'default': {},
+        'description': 'How the device is addressed at factory default.',
+        'options': {
+            'ipv4_address': {'type': 'str', 'description': 'Fixed IPv4 management address.'},
+            'ipv6_address': {'type': 'str', 'description': 'Fixed IPv6 management address.'},
+            'hostname': {'type': 'str', 'description': 'Host name sent in DHCP option 12.'},
+            'dhcp_match': {
+                'type': 'str', 'choices': ['mac', 'serial_number', 'client_identifier'], 'default': 'mac',
+                'description': [
+                    'What a DHCP record is keyed on: the MAC address, the serial number the client sends in option 12,',
+                    'or the chassis serial number Junos OS Evolved sends in option 61.',
+                ],
+            },
+        },
+    },
+    'ztp_file_server': {
+        'type': 'dict',
+        'description': 'Where devices fetch images, configurations and scripts over DHCP ZTP.',
+        'options': {
+            'address': {'type': 'str', 'required': True, 'description': 'IPv4 or IPv6 address of the server (no host names: devices do not resolve them).'},
+            'transfer_mode': {'type': 'str', 'choices': list(TRANSFER_MODES), 'default': 'http', 'description': 'Protocol devices use.'},
+            'port': {'type': 'int', 'description': 'Non-default HTTP or HTTPS port.'},
+            'image_path': {'type': 'str', 'default': '/', 'description': 'Directory of the images on the server.'},
+            'config_path': {'type': 'str', 'default': '/', 'description': 'Directory of configurations and scripts on the server.'},
+        },
+    },
+    'ztp_dhcp_options': {
+        'type': 'dict', 'default': {},
+        'description': 'Optional network settings DHCP hands out.',
+        'options': {
+            'ntp_servers': {'type': 'list', 'elements': 'str', 'default': [], 'description': 'NTP server addresses (option 42).'},
+            'syslog_servers': {'type': 'list', 'elements': 'str', 'default': [], 'description': 'Syslog server addresses (option 7).'},
+            'proxy': {'type': 'str', 'description': 'HTTP proxy for the phone-home client, `address:port` (option 43 suboption 8).'},
+        },
+    },
+    'ztp_phone_home': {
+        'type': 'dict',
+        'description': 'The phone-home server (PHS) this device is served by.',
+        'options': {
+            'server_url': {'type': 'str', 'required': True, 'description': 'Base HTTPS URL of the phone-home server.'},
+            'trust_anchor': {'type': 'path', 'description': 'PEM certificate (on the controller) devices use to verify the server.'},
+        },
+    },
+}
+
+HOST_VARIABLES = tuple(DATA_MODEL)
+
+_HEX = re.compile(r'^[0-9a-fA-F]+$')
+
+
+class Problem:
+    """One thing wrong with one field of one host."""
+
+    def __init__(self, host, field, message):
+        self.host = host
+        self.field = field
+        self.message = message
+
+    def __str__(self):
+        return '%s: %s: %s' % (self.host, self.field, self.message)
+
+    def __eq__(self, other):
+        return isinstance(other, Problem) and (self.host, self.field, self.message) == (other.host, other.field, other.message)
+
+    def __repr__(self):
+        return 'Problem(%r, %r, %r)' % (self.host, self.field, self.message)
+
+
+class InventoryError(Exception):
+    """Raised with every problem of a run at once."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__('%d inventory problem(s):\n%s' % (len(self.problems), '\n'.join('- %s' % p for p in self.problems)))
+
+
+def _schema_problems(host, field, spec, value):
+    """Validate one value against its spec; list elements one by one so every message names its index."""
+    expected = {'list': list, 'dict': dict}.get(spec.get('type'))
+    if expected and 'options' in spec and not isinstance(value, expected):
+        return [Problem(host, field, 'must be a %s, got %s' % ('list' if expected is list else 'mapping', type(value).__name__))], None
+    if spec.get('type') == 'list' and spec.get('elements') == 'dict' and isinstance(value, list):
+        problems, normalized = [], []
+        element_spec = spec.get('options', {})
+        for index, element in enumerate(value):
+            path = '%s[%d]' % (field, index)
+            if not isinstance(element, dict):
+                problems.append(Problem(host, path, 'must be a mapping, got %s' % type(element).__name__))
+                continue
+            element_problems, element_value = _validate_mapping(host, path, element_spec, element)
+            problems.extend(element_problems)
+            normalized.append(element_value)
+        return problems, normalized
+    if spec.get('type') == 'dict' and 'options' in spec and isinstance(value, dict):
+        return _validate_mapping(host, field, spec['options'], value)
+    result = ArgumentSpecValidator({'value': spec}).validate({'value': value})
+    # ArgumentSpecValidator names the argument itself; the Problem already names the field.
+    messages = [m.replace("argument 'value' is ", 'is ').replace('value of value must be', 'must be') for m in result.error_messages]
+    # An invalid value normalizes to None so the cross-field checks can still run on the rest.
+    return [Problem(host, field, message) for message in messages], None if messages else result.validated_parameters.get('value')
+
+
+def _validate_mapping(host, path, options, value):
+    """Validate a mapping option by option, recursing so nested lists keep their indexes."""
+    problems, normalized = [], {}
+    for key in sorted(set(value) - set(options)):
+        problems.append(Problem(host, '%s.%s' % (path, key), 'unknown field; expected one of: %s' % ', '.join(sorted(options))))
+    for key, option in options.items():
+        sub_path = '%s.%s' % (path, key)
+        if value.get(key) is None:
+            if option.get('required'):
+                problems.append(Problem(host, sub_path, 'is required'))
+            normalized[key] = _default(option)
+            continue
+        sub_problems, normalized[key] = _schema_problems(host, sub_path, option, value[key])
+        problems.extend(sub_problems)
+    return problems, normalized
+
+
+def _default(option):
+    default = option.get('default')
+    if default is None and option.get('type') == 'dict' and 'options' in option:
+        return None
+    return default
+
+
+def validate_host(host, host_vars):
+    """Return (normalized ztp_* variables, problems) for one host's variables."""
+    problems, normalized = [], {}
+    for field, spec in DATA_MODEL.items():
+        value = host_vars.get(field)
+        if value is None:
+            if spec.get('required'):
+                problems.append(Problem(host, field, 'is required'))
+            normalized[field] = _default(spec)
+            continue
+        field_problems, normalized[field] = _schema_problems(host, field, spec, value)
+        problems.extend(field_problems)
+    problems.extend(_cross_field_problems(host, normalized))
+    return normalized, problems
+
+
+def _is_ip(text):
+    try:
+        netaddr.IPAddress(text)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _is_mac(text):
+    try:
+        netaddr.EUI(text)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _url_problems(host, field, url):
+    problems = []
+    if len(url) > MAX_URL_LENGTH:
+        problems.append(Problem(host, field, 'is %d characters long; devices accept at most %d' % (len(url), MAX_URL_LENGTH)))
+    if not re.match(r'^(https?|ftp|tftp)://[^/\s]+', url):
+        problems.append(Problem(host, field, 'must be an http, https, ftp or tftp URL, got %r' % url))
+    return problems
+
+
+def _source_problems(host, field, source, required=True):
+    problems = []
+    if required and not source.get('local_path') and not source.get('url'):
+        problems.append(Problem(host, field, 'needs local_path or url'))
+    if source.get('url'):
+        problems.extend(_url_problems(host, field + '.url', source['url']))
+    return problems
+
+
+def _member_problems(host, topology, mode, members):
+    problems = []
+    seen_ids, seen_serials = {}, {}
+    for index, member in enumerate(members):
+        path = 'ztp_members[%d]' % index
+        member_id = member.get('member_id')
+        if member_id is not None:
+            if not 0 <= member_id <= MAX_MEMBER_ID:
+                problems.append(Problem(host, path + '.member_id', 'must be 0 to %d, got %d' % (MAX_MEMBER_ID, member_id)))
+            elif member_id in seen_ids:
+                problems.append(Problem(host, path + '.member_id', 'member ID %d is also used by ztp_members[%d]' % (member_id, seen_ids[member_id])))
+            seen_ids.setdefault(member_id, index)
+        serial = member['serial_number']
+        if serial and serial in seen_serials:
+            problems.append(Problem(host, path + '.serial_number', 'serial number %s is also used by ztp_members[%d]' % (serial, seen_serials[serial])))
+        seen_serials.setdefault(serial, index)
+        priority = member.get('mastership_priority')
+        if priority is not None and not 0 <= priority <= 255:
+            problems.append(Problem(host, path + '.mastership_priority', 'must be 0 to 255, got %d' % priority))
+        if member.get('role') == 'line-card' and priority not in (None, 0):
+            problems.append(Problem(host, path + '.mastership_priority', 'a line-card member has mastership priority 0, got %d' % priority))
+        if member.get('mac_address') and not _is_mac(member['mac_address']):
+            problems.append(Problem(host, path + '.mac_address', 'is not a MAC address: %r' % member['mac_address']))
+        if topology == 'full':
+            for key in ('member_id', 'model'):
+                if member.get(key) is None:
+                    problems.append(Problem(host, '%s.%s' % (path, key), 'is required with ztp_topology: full'))
+    if topology == 'none' and len(members) > 1:
+        problems.append(Problem(host, 'ztp_members', 'a standalone device (ztp_topology: none) has exactly one member, got %d' % len(members)))
+    if topology != 'none' and not members:
+        problems.append(Problem(host, 'ztp_members', 'a Virtual Chassis needs at least one member serial number to key its records'))
+    if mode == 'strict' and topology != 'full':
+        problems.append(Problem(host, 'ztp_provisioning_mode', 'strict needs the full topology (ztp_topology: full), got ztp_topology: %s' % topology))
+    return problems
+
+
+def _software_problems(host, software, members):
+    problems = []
+    for index, image in enumerate(software['images'] or []):
+        path = 'ztp_software.images[%d]' % index
+        problems.extend(_source_problems(host, path, image))
+        for algorithm, length in CHECKSUM_LENGTHS.items():
+            value = image.get(algorithm)
+            if value is not None and (len(value) != length or not _HEX.match(value)):
+                problems.append(Problem(host, '%s.%s' % (path, algorithm), 'must be %d hex digits, got %r' % (length, value)))
+        if not any(image.get(algorithm) for algorithm in CHECKSUM_LENGTHS):
+            problems.append(Problem(host, path, 'needs a checksum (sha256 preferred, md5 or sha1 accepted)'))
+    for index, member in enumerate(members):
+        if member.get('model') and image_for_model(software, member['model']) is None:
+            problems.append(Problem(host, 'ztp_members[%d].model' % index,
+                                    'no image in ztp_software.images matches model %s' % member['model']))
+    return problems
+
+
+def _configuration_problems(host, configuration, bootstrap_method):
+    content = configuration.get('content')
+    if content and configuration.get('template'):
+        return [Problem(host, 'ztp_configuration', 'give content or template, not both')]
+    if not content:
+        if not configuration.get('template'):
+            return [Problem(host, 'ztp_configuration', 'needs content or template')]
+        return []
+    if is_script(content):
+        if bootstrap_method != 'dhcp-ztp':
+            return [Problem(host, 'ztp_configuration.content', 'is a script (%s); phone-home takes only Junos XML configuration' % content.splitlines()[0])]
+        return []
+    return [Problem(host, 'ztp_configuration.content', message) for message in junos_xml_problems(content)]
+
+
+def is_script(content):
+    """True when Junos treats the file as a script: its first line is #! and an interpreter path (ZTP document)."""
+    return content.startswith('#!/')
+
+
+def junos_xml_problems(text):
+    """Problems with a Junos XML configuration document (empty when it is well formed and rooted at <configuration>)."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        return ['is not well-formed XML: %s' % exc]
+    if root.tag != 'configuration':
+        return ['must be rooted at <configuration>, got <%s>' % root.tag]
+    return []
+
+
+def _cross_field_problems(host, model):
+    topology = model['ztp_topology']
+    members = model['ztp_members'] or []
+    problems = _member_problems(host, topology, model['ztp_provisioning_mode'], members)
+    if (model['ztp_member_detection_timeout'] or 1) <= 0:
+        problems.append(Problem(host, 'ztp_member_detection_timeout', 'must be a positive number of seconds'))
+    if model['ztp_software']:
+        problems.extend(_software_problems(host, model['ztp_software'], members))
+    if model['ztp_configuration']:
+        problems.extend(_configuration_problems(host, model['ztp_configuration'], model['ztp_bootstrap_method']))
+    for stage in ('pre', 'post'):
+        script = (model['ztp_scripts'] or {}).get(stage)
+        if script:
+            problems.extend(_source_problems(host, 'ztp_scripts.%s' % stage, script))
+    if model['ztp_bootstrap_method'] == 'dhcp-ztp' and topology != 'none':
+        problems.append(Problem(host, 'ztp_bootstrap_method', 'dhcp-ztp does not support a Virtual Chassis (ztp_topology: %s); use phone-home' % topology))
+    management = model['ztp_management'] or {}
+    for key in ('ipv4_address', 'ipv6_address'):
+        address = management.get(key)
+        if address and not _is_ip(address):
+            problems.append(Problem(host, 'ztp_management.%s' % key, 'is not an IP address: %r' % address))
+    file_server = model['ztp_file_server']
+    if file_server and file_server['address'] and not _is_ip(file_server['address']):
+        problems.append(Problem(host, 'ztp_file_server.address', 'must be an IP address (devices do not resolve names), got %r' % file_server['address']))
+    for key in ('ntp_servers', 'syslog_servers'):
+        for index, address in enumerate((model['ztp_dhcp_options'] or {}).get(key) or []):
+            if not _is_ip(address):
+                problems.append(Problem(host, 'ztp_dhcp_options.%s[%d]' % (key, index), 'is not an IP address: %r' % address))
+    phone_home = model['ztp_phone_home']
+    if phone_home and phone_home['server_url'] and not phone_home['server_url'].startswith('https://'):
+        problems.append(Problem(host, 'ztp_phone_home.server_url', 'must be an https:// URL, got %r' % phone_home['server_url']))
+    return problems
+
+
+def image_for_model(software, model):
+    """The first image of ztp_software whose models patterns match the model, or None."""
+    for image in software['images'] or []:
+        if any(fnmatch.fnmatch(model.lower(), pattern.lower()) for pattern in image['models'] or []):
+            return image
+    return None
+
+
+def _fleet_problems(models):
+    problems, owners = [], {}
+    for host, model in models.items():
+        for index, member in enumerate(model['ztp_members'] or []):
+            if not member['serial_number']:
+                continue
+            owner = owners.setdefault(member['serial_number'], (host, index))
+            if owner[0] != host:
+                problems.append(Problem(host, 'ztp_members[%d].serial_number' % index,
+                                        'serial number %s is also used by host %s' % (member['serial_number'], owner[0])))
+    return problems
+
+
+def validate_fleet(hosts_vars):
+    """Validate every host's ztp_* variables; raise InventoryError listing every problem of every host.
+
+    ``hosts_vars`` maps host name to that host's variables. Returns host name -> normalized model.
+    """
+    if not HAS_NETADDR:
+        raise InventoryError([Problem('controller', 'python', 'the netaddr Python library is required (pip install netaddr)')])
+    models, problems = {}, []
+    for host in sorted(hosts_vars):
+        models[host], host_problems = validate_host(host, hosts_vars[host])
+        problems.extend(host_problems)
+    problems.extend(_fleet_problems(models))
+    if problems:
+        raise InventoryError(problems)
+    return models

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Debian packages the tests and the demo need: the real DHCP servers that check rendered
+# configurations, ssh/scp clients, iproute2 for network-namespace DHCP exchanges.
+set -euo pipefail
+packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iproute2 rsync)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# The packaged services must not start (or grab ports) on the build machine; an existing
+# policy-rc.d is left as it is.
+created_policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod +x /usr/sbin/policy-rc.d
+  created_policy=1
+fi
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+[ -z "$created_policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
