@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, junos.ztp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How junos.ztp modules reach a device over NETCONF."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  host:
+    description:
+      - Management address of the device or Virtual Chassis.
+      - Filled in from C(ansible_host) (or the inventory host name) when not given.
+    type: str
+  port:
+    description:
+      - NETCONF over SSH port. Filled in from C(ansible_port) when not given.
+    type: int
+    default: 830
+  user:
+    description:
+      - SSH user name. Filled in from C(ansible_user) when not given.
+    type: str
+  password:
+    description:
+      - SSH password. Filled in from C(ansible_password) (or C(ansible_ssh_pass)) when not given.
+      - Never shown in output or logs.
+    type: str
+  private_key_file:
+    description:
+      - SSH private key. Filled in from C(ansible_ssh_private_key_file) when not given.
+    type: path
+  host_key_checking:
+    description:
+      - Verify the device's SSH host key against O(known_hosts_file).
+      - Filled in from C(ansible_host_key_checking), then Ansible's C(host_key_checking) setting; true unless you opt out.
+    type: bool
+  known_hosts_file:
+    description:
+      - OpenSSH known_hosts file holding the device's host key. Filled in from C(ztp_known_hosts_file).
+      - Defaults to C(~/.ssh/known_hosts).
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for the SSH connection and for each RPC reply.
+    type: int
+    default: 30
+notes:
+  - Modules run on the controller (C(ansible_connection=local)) and open their own NETCONF session with PyEZ.
+requirements:
+  - junos-eznc
+  - ncclient
+"""

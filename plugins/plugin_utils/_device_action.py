@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, junos.ztp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin base for modules that open NETCONF sessions. PRIVATE to junos.ztp.
+
+Network teams describe devices with the usual Ansible variables; this base turns them into the
+module's connection options, so a task needs no connection arguments at all.
+"""
+
+from __future__ import annotations
+
+from ansible import constants as C
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+
+# Module option -> the host variables it is filled from, first match wins.
+CONNECTION_VARIABLES = {
+    'host': ('ansible_host', 'inventory_hostname'),
+    'port': ('ansible_port',),
+    'user': ('ansible_user',),
+    'password': ('ansible_password', 'ansible_ssh_pass'),
+    'private_key_file': ('ansible_ssh_private_key_file', 'ansible_private_key_file'),
+    'host_key_checking': ('ansible_host_key_checking', 'ansible_ssh_host_key_checking'),
+    'known_hosts_file': ('ztp_known_hosts_file',),
+}
+
+
+class DeviceActionBase(ActionBase):
+    """Fill connection options from host variables, then run the module (or let a subclass do the work)."""
+
+    def connection_args(self, task_vars):
+        """The connection options for this host: task arguments win over host variables."""
+        args = {}
+        for option, variables in CONNECTION_VARIABLES.items():
+            if self._task.args.get(option) is not None:
+                args[option] = self._task.args[option]
+                continue
+            for variable in variables:
+                if task_vars.get(variable) is not None:
+                    args[option] = self._templar.template(task_vars[variable])
+                    break
+        if args.get('host_key_checking') is None:
+            args['host_key_checking'] = C.HOST_KEY_CHECKING
+        args['host_key_checking'] = boolean(args['host_key_checking'], strict=False)
+        return args
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        module_args = dict(self._task.args)
+        module_args.update(self.connection_args(task_vars))
+        result.update(self._execute_module(module_args=module_args, task_vars=task_vars))
+        return result
