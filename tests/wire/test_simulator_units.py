@@ -1,0 +1,134 @@
+"""Plain unit tests of the simulator's building blocks (no SSH): clock, election, config syntax, images, spec."""
+
+import threading
+import time
+
+import pytest
+from lxml import etree
+
+from vcsim import SpecError, inspect_image, load_spec, make_image
+from vcsim.clock import Scheduler, SimClock
+from vcsim.configdb import ConfigDB, ConfigError, merge, subtree_filter
+from vcsim.configsyntax import apply_set_commands, diff_text, parse_text, render_set, render_text
+from vcsim.election import Candidate, elect_backup, elect_master, takes_backup
+from vcsim.faults import FaultError, validate_fault
+from vcsim.testing import vc4_spec
+
+
+def test_clock_scales_simulated_time():
+    clock = SimClock(0.001)
+    start = clock.sim_now()
+    time.sleep(0.05)
+    assert 40 <= clock.sim_now() - start <= 500
+    assert clock.real_seconds(300) == pytest.approx(0.3)
+    cancel = threading.Event()
+    cancel.set()
+    assert clock.sleep(1000, cancel=cancel) is False
+
+
+def test_scheduler_runs_in_due_order_and_cancels():
+    scheduler = Scheduler(SimClock(0.001))
+    scheduler.start()
+    ran = []
+    done = threading.Event()
+    scheduler.call_later(20, ran.append, "second")
+    scheduler.call_later(10, ran.append, "first")
+    scheduler.call_later(15, ran.append, "cancelled").cancel()
+    scheduler.call_later(30, done.set)
+    try:
+        assert done.wait(5)
+    finally:
+        scheduler.stop()
+    assert ran == ["first", "second"]
+
+
+def test_election_rules():
+    members = [Candidate(0, 255), Candidate(1, 255), Candidate(2, 0), Candidate(3, 128)]
+    assert elect_master(members) == 0
+    assert elect_master(members, previous_master=1) == 1
+    assert elect_backup(members, master=0) == 1
+    assert elect_backup([Candidate(2, 0), Candidate(3, 0)], master=None) is None
+    assert elect_master([Candidate(4, 128), Candidate(2, 128)]) == 2
+    assert takes_backup(Candidate(0, 255), Candidate(3, 128)) is True
+    assert takes_backup(Candidate(0, 100), Candidate(3, 128)) is False
+    assert takes_backup(Candidate(2, 0), None) is False
+
+
+def test_text_and_set_syntax_round_trip():
+    tree = parse_text("""
+        system { host-name "sw 1"; services { ssh; netconf { ssh; } } authentication-order [ password radius ]; }
+        interfaces { ge-0/0/0 { unit 0 { family inet { address 10.0.0.1/24; } } } }
+        virtual-chassis { member 2 { mastership-priority 0; } }
+    """)
+    assert tree.findtext("interfaces/interface/unit/family/inet/address/name") == "10.0.0.1/24"
+    assert tree.find("system/services/ssh") is not None
+    assert etree.tostring(parse_text(render_text(tree))) == etree.tostring(tree)
+    rebuilt = parse_text("")
+    apply_set_commands(rebuilt, render_set(tree))
+    assert etree.tostring(rebuilt) == etree.tostring(tree)
+    changed = parse_text(render_text(tree))
+    apply_set_commands(changed, "set system host-name sw2\ndelete interfaces ge-0/0/0")
+    assert diff_text(tree, changed).startswith('\n[edit]\n-  interfaces {')
+    assert '-  host-name "sw 1";\n+  host-name sw2;' in diff_text(tree, changed)
+    assert diff_text(tree, tree) == "\n"
+
+
+def test_merge_operations_and_filter():
+    config = parse_text("system { host-name a; domain-name x; services { ssh; telnet; } }")
+    merge(config, etree.XML('<configuration><system><domain-name delete="delete"/><services replace="replace"><netconf/></services>'
+                            '</system></configuration>'), honour_replace=True)
+    assert config.find("system/domain-name") is None
+    assert [e.tag for e in config.find("system/services")] == ["netconf"]
+    picked = subtree_filter(config, etree.XML("<configuration><system><host-name/></system></configuration>"))
+    assert etree.tostring(picked) == b"<configuration><system><host-name>a</host-name></system></configuration>"
+
+
+def test_config_db_locks_and_rollbacks():
+    db = ConfigDB(parse_text("system { host-name a; }"), "admin")
+    db.lock(1)
+    with pytest.raises(ConfigError):
+        db.load(2, "merge", "system { host-name b; }", "text")
+    db.load(1, "merge", "system { host-name b; }", "text")
+    db.commit(1, "admin", "b")
+    assert db.rollback(1).findtext("system/host-name") == "a"
+    db.load(1, "merge", "system { host-name c; }", "text")
+    db.release(1)   # the session went away: its uncommitted change is gone
+    assert db.candidate(2).findtext("system/host-name") == "b"
+
+
+def test_images_detect_corruption(tmp_path):
+    image = make_image(tmp_path, "22.4R3.25", "ex-4300", 200_000)
+    assert image.name == "jinstall-ex-4300-22.4R3.25-signed.tgz" and image.stat().st_size == 200_000
+    info = inspect_image(image)
+    assert (info.version, info.family, info.intact) == ("22.4R3.25", "ex-4300", True)
+    data = bytearray(image.read_bytes())
+    data[100_000] ^= 0xFF
+    broken = tmp_path / "broken.tgz"
+    broken.write_bytes(bytes(data))
+    assert inspect_image(broken).intact is False
+    other = tmp_path / "plain.txt"
+    other.write_text("not a package")
+    assert inspect_image(other) is None
+
+
+def test_spec_defaults_and_errors(tmp_path):
+    spec = load_spec(vc4_spec())
+    vc = spec.vcs[0]
+    assert vc.cabling == [(0, "vcp-255/1/1", 1, "vcp-255/1/0"), (1, "vcp-255/1/1", 2, "vcp-255/1/0"),
+                          (2, "vcp-255/1/1", 3, "vcp-255/1/0"), (3, "vcp-255/1/1", 0, "vcp-255/1/0")]
+    assert vc.durations["reboot"] == 300.0
+    path = tmp_path / "spec.yml"
+    path.write_text("vcs:\n  - name: a\n    members: [{id: 0}]\n")
+    assert load_spec(str(path)).vcs[0].members[0].model == "ex4300-48p"
+    broken = vc4_spec()
+    broken["vcs"][0]["members"][1]["priority"] = 300
+    with pytest.raises(SpecError, match=r"vcs\[0\]\.members\[1\]\.priority"):
+        load_spec(broken)
+    with pytest.raises(SpecError, match="unknown key"):
+        load_spec(vc4_spec(colour="red"))
+    with pytest.raises(SpecError, match="cabled twice"):
+        load_spec(vc4_spec(cabling=[[0, "vcp-255/1/0", 1, "vcp-255/1/0"], [0, "vcp-255/1/0", 2, "vcp-255/1/0"]]))
+    with pytest.raises(SpecError, match="faults"):
+        load_spec(vc4_spec(faults=[{"type": "meteor_strike"}]))
+    with pytest.raises(FaultError, match="required"):
+        validate_fault("slow_rpc", {"rpc": "get-foo"})
