@@ -37,6 +37,7 @@ options:
       - Verify the device's SSH host key against O(known_hosts_file).
       - Filled in from C(ansible_host_key_checking), then Ansible's C(host_key_checking) setting; true unless you opt out.
     type: bool
+    default: true
   known_hosts_file:
     description:
       - OpenSSH known_hosts file holding the device's host key. Filled in from C(ztp_known_hosts_file).

@@ -24,10 +24,11 @@ except ImportError as exc:
     PYEZ_IMPORT_ERROR = exc
     CUT_SHORT_ERRORS = (EOFError, OSError)
 
+# host and user are not required: the action plugin fills them from ansible_host / ansible_user (see the doc fragment).
 CONNECTION_ARGUMENT_SPEC = {
-    'host': {'type': 'str', 'required': True},
+    'host': {'type': 'str'},
     'port': {'type': 'int', 'default': 830},
-    'user': {'type': 'str', 'required': True},
+    'user': {'type': 'str'},
     'password': {'type': 'str', 'no_log': True},
     'private_key_file': {'type': 'path'},
     'host_key_checking': {'type': 'bool', 'default': True},
