@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, junos.ztp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of junos.ztp.image_stage: the work runs here, on the controller, so progress shows live."""
+
+from __future__ import annotations
+
+import os
+
+from ansible import constants as C
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.junos.ztp.plugins.module_utils._connection import (
+    CONNECTION_ARGUMENT_SPEC, HAS_PYEZ, PYEZ_IMPORT_ERROR, DeviceConnectionError, open_device)
+from ansible_collections.junos.ztp.plugins.module_utils._data_model import validate_host
+from ansible_collections.junos.ztp.plugins.module_utils._image_stage import (
+    ALGORITHMS, DEVICE_ERRORS, HAS_TRANSFER_LIBRARIES, SOURCES, TRANSFER_IMPORT_ERROR, ImageStager, StageError)
+from ansible_collections.junos.ztp.plugins.plugin_utils._device_action import DeviceActionBase
+
+display = Display()
+
+ARGUMENT_SPEC = dict(
+    CONNECTION_ARGUMENT_SPEC,
+    software={'type': 'dict'},
+    source={'type': 'str', 'choices': list(SOURCES), 'default': 'auto'},
+    destination_dir={'type': 'str', 'default': '/var/tmp'},
+    checksum_algorithm={'type': 'str', 'choices': ['auto'] + list(ALGORITHMS), 'default': 'auto'},
+    cleanup={'type': 'bool', 'default': False},
+    retries={'type': 'int', 'default': 3},
+    retry_delay={'type': 'float', 'default': 5.0},
+    transfer_timeout={'type': 'int', 'default': 3600},
+)
+CONNECTION_OPTIONS = tuple(CONNECTION_ARGUMENT_SPEC)
+
+
+def _option_problems(params):
+    problems = []
+    if params['retries'] < 0:
+        problems.append('retries must be 0 or more, got %d' % params['retries'])
+    if params['retry_delay'] < 0:
+        problems.append('retry_delay must be 0 or more, got %s' % params['retry_delay'])
+    if params['transfer_timeout'] <= 0:
+        problems.append('transfer_timeout must be a positive number of seconds, got %d' % params['transfer_timeout'])
+    if not params['destination_dir'].startswith('/'):
+        problems.append('destination_dir must be an absolute path on the device, got %r' % params['destination_dir'])
+    return problems
+
+
+class ActionModule(DeviceActionBase):
+    """Stage the images in-process instead of running a module: one digest per file per run, live progress."""
+
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        # DeviceActionBase.run would execute the module; this plugin does the work itself.
+        result = ActionBase.run(self, tmp, task_vars)
+        host = task_vars.get('inventory_hostname', '?')
+        if not (HAS_PYEZ and HAS_TRANSFER_LIBRARIES):
+            return dict(result, failed=True, msg='junos.ztp.image_stage needs junos-eznc, ncclient, paramiko and scp on the controller: %s'
+                        % (PYEZ_IMPORT_ERROR or TRANSFER_IMPORT_ERROR))
+        args = dict(self._task.args)
+        args.update(self.connection_args(task_vars))
+        if args.get('software') is None and task_vars.get('ztp_software') is not None:
+            args['software'] = self._templar.template(task_vars['ztp_software'])
+        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(args)
+        problems = list(validation.error_messages)
+        params = validation.validated_parameters
+        software = None
+        if not problems:
+            problems = _option_problems(params)
+            if params['software'] is None:
+                problems.append('%s: software is not given and the host has no ztp_software' % host)
+            else:
+                # The data model's normalized form: every key present, local paths expanded.
+                model, software_problems = validate_host(host, {'ztp_software': params['software']})
+                software = model['ztp_software']
+                problems += [str(problem) for problem in software_problems]
+        if problems:
+            return dict(result, failed=True, msg='; '.join(problems))
+
+        connection = {option: params[option] for option in CONNECTION_OPTIONS}
+        stager = ImageStager(
+            connect=lambda: open_device(connection),
+            report=lambda message: display.display('%s: %s' % (host, message)),
+            check_mode=self._task.check_mode, retries=params['retries'], retry_delay=params['retry_delay'],
+            transfer_timeout=params['transfer_timeout'], cleanup=params['cleanup'])
+        # Ansible's per-run local temporary directory is shared by every forked worker and removed at exit,
+        # so each local image is hashed once per run, not once per host.
+        cache_dir = os.path.join(C.DEFAULT_LOCAL_TMP, 'junos_ztp_image_digests')
+        try:
+            result.update(stager.run(software, params['destination_dir'], params['source'],
+                                     params['checksum_algorithm'], cache_dir))
+        except (StageError, DeviceConnectionError) as exc:
+            return dict(result, failed=True, changed=stager.changed, msg=str(exc))
+        except DEVICE_ERRORS as exc:
+            return dict(result, failed=True, changed=stager.changed, msg='%s: %s: %s' % (host, exc.__class__.__name__, exc))
+        return result
