@@ -113,7 +113,7 @@ class Chassis:
             for m in spec.members
         }
         self._last_master = None
-        # Called (outside the lock) when the master leaves: the VC drops its sessions.
+        # Called (outside the lock) when the master leaves or hands over: the VC drops its sessions.
         self.on_master_lost = None
 
     # -- queries -----------------------------------------------------------------------------
@@ -228,6 +228,19 @@ class Chassis:
             chosen = elect_backup(self._candidates(include_rejoining=False), master.id)
             if chosen is not None:
                 self._set_role(self.members[chosen], BACKUP)
+
+    def switchover(self):
+        """The backup takes over and the master, still up, becomes backup; False if there is no pair."""
+        with self.lock:
+            master, backup = self._holder(MASTER), self._holder(BACKUP)
+            if master is None or backup is None:
+                return False
+            self._set_role(master, BACKUP)
+            self._set_role(backup, MASTER)
+            self._events.emit("switchover", member=backup.id, old_master=master.id, new_master=backup.id)
+        if self.on_master_lost is not None:
+            self.on_master_lost()
+        return True
 
     # -- reboot ------------------------------------------------------------------------------
 

@@ -28,7 +28,8 @@ class ScpSink(threading.Thread):
         self._dirs = []
 
     def abort(self):
-        self._channel.close()
+        """Tear the sink down from outside (master gone, simulator stop); the connection may be dead already."""
+        self._close()
 
     def run(self):
         status = 1
@@ -40,10 +41,16 @@ class ScpSink(threading.Thread):
         finally:
             try:
                 self._channel.send_exit_status(status)
-                self._channel.close()
             except _CHANNEL_ERRORS:
-                # The client may already have closed the connection.
-                pass
+                pass   # the client has gone: nobody to tell
+            self._close()
+
+    def _close(self):
+        # paramiko raises EOFError/OSError when the peer has dropped the connection under the channel.
+        try:
+            self._channel.close()
+        except _CHANNEL_ERRORS:
+            pass
 
     # -- wire helpers ------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ DEFAULT_DURATIONS = {
     "commit_check": 5.0,
     "storage_cleanup": 5.0,
     "checksum_per_gib": 20.0,     # sha256/md5 of an image on the switch CPU
+    "switchover": 5.0,            # from the master-switch reply to the roles changing hands
 }
 
 DEFAULT_VERSION = "21.4R3-S5.4"
@@ -78,6 +79,7 @@ class VCSpec:
     durations: dict
     faults: list
     files: list
+    ca_file: str = None
 
 
 @dataclass
@@ -174,7 +176,7 @@ def _durations(data, where, base):
 
 def _vc(data, where, durations):
     reader = _Reader(data, where, ("name", "hostname", "port", "storage_bytes", "storage_used_bytes", "mode", "preprovisioned",
-                                   "vc_capable", "initial_config", "members", "cabling", "durations", "faults", "files"))
+                                   "vc_capable", "initial_config", "members", "cabling", "durations", "faults", "files", "ca_file"))
     name = reader.get("name", str, None)
     if not name or not _VC_NAME.match(name):
         raise SpecError("%s: expected letters, digits, '.', '_' or '-', got %r" % (reader.path("name"), name))
@@ -207,6 +209,9 @@ def _vc(data, where, durations):
             raise SpecError("%s.faults[%d]: %s" % (where, index, err))
     files = [_file(item, "%s.files[%d]" % (where, index)) for index, item in enumerate(reader.get("files", list, []))]
     initial = reader.get("initial_config", str, "generated")
+    ca_file = reader.get("ca_file", str, None)
+    if ca_file is not None and not os.path.isfile(ca_file):
+        raise SpecError("%s: no such file %r (PEM CA certificates for https fetches)" % (reader.path("ca_file"), ca_file))
     return VCSpec(
         name=name,
         hostname=reader.get("hostname", str, name),
@@ -222,6 +227,7 @@ def _vc(data, where, durations):
         durations=_durations(reader.get("durations", dict, {}), reader.path("durations"), durations),
         faults=faults,
         files=files,
+        ca_file=ca_file,
     )
 
 

@@ -112,6 +112,7 @@ class SimulatedVC:
         self._session_ids = itertools.count(1001)
         self._confirm_timer = None
         self.bytes_received = 0
+        self.bytes_fetched = 0
         self.netconf_bytes_received = 0
         self.sessions_opened = 0
         self._server = None
@@ -211,6 +212,10 @@ class SimulatedVC:
     def count_upload_bytes(self, count):
         with self._counter_lock:
             self.bytes_received += count
+
+    def count_fetched_bytes(self, count):
+        with self._counter_lock:
+            self.bytes_fetched += count
 
     def session_opened(self, session):
         with self._counter_lock:

@@ -4,11 +4,14 @@ Handlers build un-namespaced elements; ``junos:`` attributes and Junos sub-names
 placeholders below, which ``serialize_reply`` turns into the versioned URIs a real box sends.
 """
 
+import re
+
 from lxml import etree
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 JUNOS = "urn:vcsim:junos"            # placeholder for http://xml.juniper.net/junos/<version>/junos
 _SUBNS_PREFIX = "urn:vcsim:junos-"   # placeholder for http://xml.juniper.net/junos/<version>/junos-<name>
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd]")
 
 
 class RpcFailure(Exception):
@@ -40,6 +43,11 @@ def element(tag, text=None, **attrs):
     for name, value in attrs.items():
         node.set(name.replace("_", "-"), str(value))
     return node
+
+
+def xml_text(text):
+    """Text that XML can carry: characters it cannot (control characters) become '?'."""
+    return _NOT_XML.sub("?", text)
 
 
 def sub(parent, tag, text=None, **attrs):

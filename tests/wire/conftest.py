@@ -2,10 +2,18 @@
 
 - ``vcsim``: factory ``vcsim(spec_dict) -> Simulator``, started in tmp_path, stopped at teardown;
 - ``vc4``: a ready 4-member EX4300 ring VC (0/1 routing-engine priority 255, 2/3 line-card);
-- ``pyez_device``: factory ``pyez_device(vc) -> opened jnpr.junos.Device`` with host key checking on.
+- ``pyez_device``: factory ``pyez_device(vc) -> opened jnpr.junos.Device`` with host key checking on;
+- ``url_server``: factory ``url_server(directory, tls=False) -> FileServer`` serving a directory on loopback
+  over http, or https with a certificate from a throw-away CA (``server.ca_file``).
 """
 
+import base64
+import datetime
+import functools
+import http.server
+import ipaddress
 import os
+import ssl
 import sys
 import threading
 import time
@@ -65,3 +73,88 @@ def pyez_device():
             except Exception:
                 # A device whose session the simulator dropped (reboot tests) cannot close cleanly.
                 pass
+
+
+class _FileHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        server = self.server
+        if server.credentials is not None and self.headers.get("Authorization") != "Basic " + server.credentials:
+            self.send_error(401)
+            return
+        super().do_GET()
+
+
+class FileServer:
+    """A directory served on 127.0.0.1; ``url(name, auth="user:password")`` builds URLs to it."""
+
+    def __init__(self, directory, tls, credentials, tmp_path):
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_FileHandler, directory=str(directory)))
+        self._server.credentials = base64.b64encode(credentials.encode()).decode() if credentials else None
+        self.ca_file = None
+        if tls:
+            self.ca_file, cert_file, key_file = _throwaway_ca_and_server_cert(tmp_path)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert_file, key_file)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self.scheme = "https" if tls else "http"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+
+    def url(self, name, auth=None):
+        return "%s://%s127.0.0.1:%d/%s" % (self.scheme, auth + "@" if auth else "", self._server.server_address[1], name)
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def _throwaway_ca_and_server_cert(directory):
+    """(ca.pem, server.pem, server.key) for 127.0.0.1, signed by a CA made up on the spot."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vcsim test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False),
+                         critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    server = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+              .issuer_name(ca_name).public_key(server_key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+              .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+              .sign(ca_key, hashes.SHA256()))
+    paths = [os.path.join(str(directory), name) for name in ("ca.pem", "server.pem", "server.key")]
+    for path, data in zip(paths, (ca.public_bytes(serialization.Encoding.PEM), server.public_bytes(serialization.Encoding.PEM),
+                                  server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption()))):
+        with open(path, "wb") as handle:
+            handle.write(data)
+    return paths
+
+
+@pytest.fixture
+def url_server(tmp_path):
+    started = []
+
+    def factory(directory, tls=False, credentials=None):
+        server = FileServer(directory, tls, credentials, tmp_path)
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()

@@ -1,7 +1,8 @@
-"""Plain unit tests of the simulator's building blocks (no SSH): clock, election, config syntax, images, spec."""
+"""Plain unit tests of the simulator's building blocks (no SSH): clock, election, config syntax, images, spec, shell, scp teardown."""
 
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from lxml import etree
@@ -12,6 +13,9 @@ from vcsim.configdb import ConfigDB, ConfigError, merge, subtree_filter
 from vcsim.configsyntax import apply_set_commands, diff_text, parse_text, render_set, render_text
 from vcsim.election import Candidate, elect_backup, elect_master, takes_backup
 from vcsim.faults import FaultError, validate_fault
+from vcsim.filesystem import VCFilesystem
+from vcsim.scp_sink import ScpSink
+from vcsim.shell import execute, split_list
 from vcsim.testing import vc4_spec
 
 
@@ -130,5 +134,50 @@ def test_spec_defaults_and_errors(tmp_path):
         load_spec(vc4_spec(cabling=[[0, "vcp-255/1/0", 1, "vcp-255/1/0"], [0, "vcp-255/1/0", 2, "vcp-255/1/0"]]))
     with pytest.raises(SpecError, match="faults"):
         load_spec(vc4_spec(faults=[{"type": "meteor_strike"}]))
+    with pytest.raises(SpecError, match=r"vcs\[0\]\.ca_file: no such file"):
+        load_spec(vc4_spec(ca_file=str(tmp_path / "missing-ca.pem")))
     with pytest.raises(FaultError, match="required"):
         validate_fault("slow_rpc", {"rpc": "get-foo"})
+
+
+def test_shell_emulation(tmp_path):
+    fs = VCFilesystem(tmp_path, 1 << 30, 1 << 20, "/var/home/admin")
+    fs.host_path("/var/tmp/run.sh").write_text("#!/bin/sh\necho one; echo two && false || echo 'three $?' \"$?\"\n")
+    fs.host_path("/var/home/admin/x.py").write_text("print('a', 1)\nprint(f'{x}')\nsys.exit('bad input')\n")
+    result = execute(fs, "/var/tmp/run.sh")
+    assert (result.output, result.status) == ("one\ntwo\nthree $? 1\n", 0)
+    assert result.scripts[0].interpreter == "/bin/sh"   # from the #! line
+    result = execute(fs, "python x.py 2>/dev/null; echo $?")
+    assert result.output == "a 1\nf'{x}'\n1\n" and result.scripts[0].path == "/var/home/admin/x.py"
+    assert execute(fs, "sh -c 'exit 4'; echo $?; exit 9; echo not reached").output == "4\n"
+    assert execute(fs, "echo -n 'no newline'; echo 'unterminated").status == 2
+    assert split_list("a;b&&'c;d'||e") == [(";", "a"), (";", "b"), ("&&", "'c;d'"), ("||", "e")]
+
+
+class _DeadChannel:
+    """A channel whose connection the client has dropped: reads see EOF, writes and close fail like paramiko's."""
+
+    def __init__(self):
+        self.close_attempts = 0
+
+    def recv(self, size):
+        return b""
+
+    def sendall(self, data):
+        raise OSError("Socket is closed")
+
+    def send_exit_status(self, status):
+        raise EOFError()
+
+    def close(self):
+        self.close_attempts += 1
+        raise EOFError()
+
+
+def test_scp_sink_teardown_survives_a_dropped_connection(tmp_path):
+    vc = SimpleNamespace(name="vc", fs=VCFilesystem(tmp_path, 1 << 30, 1 << 20, "/var/home/admin"))
+    channel = _DeadChannel()
+    sink = ScpSink(vc, channel, ["scp", "-t", "/var/tmp"])
+    sink.run()       # in its own thread this raised EOFError ("Exception in thread vcsim-vc-scp")
+    sink.abort()     # what drop_all() calls when the master leaves or the simulator stops
+    assert channel.close_attempts == 2

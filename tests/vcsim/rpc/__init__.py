@@ -7,10 +7,7 @@ name as bad-element, which is what Junos answers and what PyEZ looks for.
 
 from . import cli, configuration, files, software, storage, system, virtual_chassis
 from ..xmlreply import RpcFailure
-
-
-class SessionGone(Exception):
-    """The session was torn down while a handler was waiting; there is nobody to answer."""
+from .common import SessionGone  # noqa: F401  (netconf.py catches rpc.SessionGone)
 
 
 class RpcContext:

@@ -30,6 +30,7 @@ _COMMANDS = (
     (r"show chassis routing-engine", lambda vc: _request("get-route-engine-information")),
     (r"show system storage", lambda vc: _request("get-system-storage")),
     (r"show configuration", lambda vc: _request("get-configuration", database="committed", format="text")),
+    (r"request chassis routing-engine master switch( no-confirm)?", lambda vc: _request("request-chassis-routing-engine-master-switch")),
 )
 
 
@@ -54,6 +55,8 @@ def command(context, request):
 def _as_text(elements):
     """CLI text for format="text": dedicated layouts for show virtual-chassis / show version, else 'name: value' lines."""
     first = elements[0] if elements else element("output")
+    if first.tag == "output":
+        return first
     if first.tag == "configuration-text":
         return element("output", first.text)
     if first.tag == "virtual-chassis-information":

@@ -5,6 +5,10 @@ import time
 from ..xmlreply import RpcFailure
 
 
+class SessionGone(Exception):
+    """The session was torn down while a handler was waiting; there is nobody to answer."""
+
+
 def flag(request, name):
     return request.find(name) is not None
 

@@ -1,13 +1,16 @@
-"""File RPCs on the simulated flash: file-show, file-list, file-delete and the checksum RPCs."""
+"""File RPCs on the simulated flash: file-show, file-list, file-delete, file-copy and the checksum RPCs."""
 
 import base64
-import re
+import posixpath
 import stat as statmod
 import time
 
+from ..fetch import FetchError, file_name, is_url, open_url, read_chunk, redact
 from ..filesystem import FsError
-from ..xmlreply import RpcFailure, element, set_junos, sub
-from .common import flag, required, text
+from ..xmlreply import RpcFailure, element, set_junos, sub, xml_text
+from .common import SessionGone, flag, required, text
+
+COPY_CHUNK = 1 << 16
 
 
 def _hosts_junos():
@@ -21,7 +24,6 @@ def _hosts_junos():
 
 
 VIRTUAL_FILES = {"/etc/hosts.junos": _hosts_junos()}
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd]")
 
 
 # Follows pyez/utils/file-show.xml and pyez/facts/current_re_file-show.xml.
@@ -43,7 +45,7 @@ def file_show(context, request):
     if encoding == "base64":
         content.text = base64.b64encode(data).decode()
     else:
-        content.text = "\n" + _NOT_XML.sub("?", data.decode("utf-8", "replace")) + "\n"
+        content.text = "\n" + xml_text(data.decode("utf-8", "replace")) + "\n"
     return content
 
 
@@ -95,6 +97,84 @@ def file_delete(context, request):
         raise RpcFailure("rm: %s" % err)
 
 
+# `file copy SOURCE DESTINATION` (PyEZ FS.cp): SOURCE is a URL the switch fetches itself, or a path on the
+# flash; DESTINATION is a flash path or directory (then the source's file name is used). Reply: <ok/>
+# [guess]; failures are rpc-errors worded like FreeBSD fetch(1): "fetch: <url>: Not Found".
+def file_copy(context, request):
+    vc = context.vc
+    fs = vc.fs
+    source = required(request, "source")
+    destination = required(request, "destination")
+    if is_url(destination):
+        raise RpcFailure("error: the simulator copies into its own flash only, not to %s" % redact(destination))
+    path = fs.junos_path(destination)
+    if destination.endswith("/") or fs.host_path(path).is_dir():
+        name = file_name(source) if is_url(source) else posixpath.basename(fs.junos_path(source))
+        if not name:
+            raise RpcFailure("fetch: %s: Is a directory" % path)
+        path = posixpath.join(path, name)
+    _copy(context, source, path)
+    return element("ok")
+
+
+def _open_source(context, source, path):
+    if is_url(source):
+        return open_url(source, context.vc.spec.ca_file)
+    fs = context.vc.fs
+    local = fs.junos_path(source)
+    if fs.host_path(local) == fs.host_path(path):
+        raise FetchError("fetch: %s and %s are identical (not copied)" % (local, path))
+    try:
+        return open(fs.host_path(local), "rb")
+    except OSError as err:
+        raise FetchError("fetch: %s: %s" % (local, err.strerror)) from None
+
+
+def _copy(context, source, path):
+    """Copy into ``path`` up to the free space; a failure removes the partial file. Emits file_copy."""
+    vc = context.vc
+    host = vc.fs.host_path(path)
+    remote = is_url(source)
+    received = 0
+    created = ok = False
+    error = None
+    try:
+        if not host.parent.is_dir():
+            raise FetchError("fetch: %s: open(): No such file or directory" % path)
+        with _open_source(context, source, path) as stream:
+            try:
+                handle = open(host, "wb")
+            except OSError as err:
+                raise FetchError("fetch: %s: open(): %s" % (path, err.strerror)) from None
+            created = True
+            with handle:
+                # Measured after truncating, so a file that is replaced makes room for its successor.
+                room = vc.fs.available_bytes()
+                while True:
+                    if context.session.closed.is_set():
+                        raise SessionGone()
+                    piece = read_chunk(stream, source, COPY_CHUNK)
+                    if not piece:
+                        break
+                    if remote:
+                        vc.count_fetched_bytes(len(piece))
+                    handle.write(piece[:max(0, room - received)])
+                    received += len(piece)
+                    if received > room:
+                        raise FetchError("fetch: %s: No space left on device" % path)
+        ok = True
+    except (FetchError, SessionGone) as err:
+        error = str(err) or "the session closed during the copy"
+        if created:
+            host.unlink(missing_ok=True)
+        if isinstance(err, FetchError):
+            raise RpcFailure(error) from None
+        raise
+    finally:
+        vc.log.emit("file_copy", member=vc.chassis.master_id(), source=redact(source) if remote else vc.fs.junos_path(source),
+                    destination=path, bytes=received, ok=ok, error=error)
+
+
 # Follows pyez/utils/get-checksum-information.xml (checksum-information/file-checksum); PyEZ reads
 # .//checksum, which also fits the older <cli><checksum> shape of pyez/utils/checksum.xml.
 def _checksum(algorithm, method, program):
@@ -119,6 +199,7 @@ HANDLERS = {
     "file-show": file_show,
     "file-list": file_list,
     "file-delete": file_delete,
+    "file-copy": file_copy,
     "get-checksum-information": _checksum("md5", "MD5", "md5"),
     "get-sha1-checksum-information": _checksum("sha1", "SHA1", "sha1"),
     "get-sha256-checksum-information": _checksum("sha256", "SHA256", "sha256"),

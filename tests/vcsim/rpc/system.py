@@ -1,7 +1,8 @@
 """System-information RPCs PyEZ fact gathering sends (junos-xml/pyez_facts_rpc_sequence.txt)."""
 
+from .. import shell
 from ..platforms import pic_descriptions
-from ..xmlreply import RpcFailure, element, junos_subns, set_junos, sub
+from ..xmlreply import RpcFailure, element, junos_subns, set_junos, sub, xml_text
 from .common import local_time, re_name, target_members, text
 
 
@@ -156,14 +157,22 @@ def get_ethernet_switching_table_information(context, request):
     return table
 
 
+# [guess] The reply carries the command's output (stdout and stderr) and no exit status, as
+# <output>; callers that need the status print it themselves ("cmd; echo $?"), which the
+# emulated shell (vcsim/shell.py) honours. The status is also in the script_run event.
 def request_shell_execute(context, request):
+    vc = context.vc
     command = text(request, "command", "")
     if command.startswith("sysctl") and "vmhost_mode" in command:
         # Not a VM host: what an EX answers for PyEZ's vmhost fact probe.
         return element("output", "sysctl: unknown oid 'hw.re.vmhost_mode'")
     if not command:
         raise RpcFailure("syntax error, expecting <command>", bad_element="request-shell-execute")
-    return element("output", "")
+    result = shell.execute(vc.fs, command)
+    for script in result.scripts:
+        vc.log.emit("script_run", member=_local_member(context), path=script.path, interpreter=script.interpreter,
+                    exit_status=script.exit_status)
+    return element("output", xml_text(result.output))
 
 
 HANDLERS = {

@@ -84,7 +84,19 @@ def req_virtual_chassis_mode(context, request):
     return element("output", "Mode set to '%s'.  Please reboot the system to complete the process." % mode)
 
 
+# request chassis routing-engine master switch [no-confirm]: the RPC name follows Junos' CLI-to-RPC
+# naming [guess: not in the reference YANG]; the output text is the dual-RE CLI's [guess]. The roles
+# change `switchover` seconds after the reply, and every session drops with the old master.
+def request_chassis_routing_engine_master_switch(context, request):
+    vc = context.vc
+    if vc.chassis.backup_id() is None:
+        raise RpcFailure("error: Mastership switch is not possible: there is no Backup member in the Virtual Chassis")
+    vc.scheduler.call_later(vc.spec.durations["switchover"], vc.chassis.switchover)
+    return element("output", "Resolving mastership...\nComplete. The other routing engine becomes the master.")
+
+
 HANDLERS = {
+    "request-chassis-routing-engine-master-switch": request_chassis_routing_engine_master_switch,
     "get-virtual-chassis-information": get_virtual_chassis_information,
     "get-virtual-chassis-port-information": get_virtual_chassis_port_information,
     "req-virtual-chassis-mode": req_virtual_chassis_mode,
