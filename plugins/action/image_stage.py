@@ -5,10 +5,6 @@
 
 from __future__ import annotations
 
-import os
-
-from ansible import constants as C
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -62,13 +58,7 @@ class ActionModule(DeviceActionBase):
         if not (HAS_PYEZ and HAS_TRANSFER_LIBRARIES):
             return dict(result, failed=True, msg='junos.ztp.image_stage needs junos-eznc, ncclient, paramiko and scp on the controller: %s'
                         % (PYEZ_IMPORT_ERROR or TRANSFER_IMPORT_ERROR))
-        args = dict(self._task.args)
-        args.update(self.connection_args(task_vars))
-        if args.get('software') is None and task_vars.get('ztp_software') is not None:
-            args['software'] = self._templar.template(task_vars['ztp_software'])
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(args)
-        problems = list(validation.error_messages)
-        params = validation.validated_parameters
+        params, problems = self.in_process_parameters(task_vars, ARGUMENT_SPEC, {'software': 'ztp_software'})
         software = None
         if not problems:
             problems = _option_problems(params)
@@ -88,12 +78,9 @@ class ActionModule(DeviceActionBase):
             report=lambda message: display.display('%s: %s' % (host, message)),
             check_mode=self._task.check_mode, retries=params['retries'], retry_delay=params['retry_delay'],
             transfer_timeout=params['transfer_timeout'], cleanup=params['cleanup'])
-        # Ansible's per-run local temporary directory is shared by every forked worker and removed at exit,
-        # so each local image is hashed once per run, not once per host.
-        cache_dir = os.path.join(C.DEFAULT_LOCAL_TMP, 'junos_ztp_image_digests')
         try:
             result.update(stager.run(software, params['destination_dir'], params['source'],
-                                     params['checksum_algorithm'], cache_dir))
+                                     params['checksum_algorithm'], self.digest_cache_dir()))
         except (StageError, DeviceConnectionError) as exc:
             return dict(result, failed=True, changed=stager.changed, msg=str(exc))
         except DEVICE_ERRORS as exc:

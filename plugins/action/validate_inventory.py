@@ -8,12 +8,7 @@ from __future__ import annotations
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, InventoryError, validate_fleet
-
-
-def fleet_variables(task_vars, hosts):
-    """The templated ztp_* variables of each host, read once from hostvars."""
-    hostvars = task_vars['hostvars']
-    return {host: {name: hostvars[host][name] for name in HOST_VARIABLES if name in hostvars[host]} for host in hosts}
+from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
 
 
 class ActionModule(ActionBase):
@@ -29,7 +24,7 @@ class ActionModule(ActionBase):
         if unknown:
             return dict(result, failed=True, msg='hosts not in the inventory: %s' % ', '.join(unknown))
         try:
-            models = validate_fleet(fleet_variables(task_vars, hosts))
+            models = validate_fleet(fleet_variables(task_vars['hostvars'], hosts, HOST_VARIABLES, self._templar))
         except InventoryError as exc:
             return dict(result, failed=True, msg=str(exc), problems=[str(problem) for problem in exc.problems])
         result.update(changed=False, hosts=sorted(models), msg='%d host(s) valid' % len(models))

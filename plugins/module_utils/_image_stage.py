@@ -513,12 +513,16 @@ class ImageStager:
                 facts = read_virtual_chassis(self.device)
             except ValueError as exc:
                 raise StageError('cannot read the Virtual Chassis members: %s' % exc) from exc
-            images, on_target = plan_images(software, facts['members'], destination_dir, source, algorithm)
-            verify_local_images(images, cache_dir, self.report)
-            return self._stage(images, on_target, facts['primary_member'])
+            return self.stage_on(facts, software, destination_dir, source, algorithm, cache_dir)
         finally:
             if self.device is not None:
                 close_quietly(self.device)
+
+    def stage_on(self, facts, software, destination_dir='/var/tmp', source='auto', algorithm='auto', cache_dir=None):
+        """Stage on the session already in ``self.device``, for the members ``facts`` (read_virtual_chassis) describes."""
+        images, on_target = plan_images(software, facts['members'], destination_dir, source, algorithm)
+        verify_local_images(images, cache_dir, self.report)
+        return self._stage(images, on_target, facts['primary_member'])
 
     def _stage(self, images, on_target, primary):
         to_send = []

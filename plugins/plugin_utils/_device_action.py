@@ -9,7 +9,10 @@ module's connection options, so a task needs no connection arguments at all.
 
 from __future__ import annotations
 
+import os
+
 from ansible import constants as C
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
@@ -43,6 +46,29 @@ class DeviceActionBase(ActionBase):
             args['host_key_checking'] = C.HOST_KEY_CHECKING
         args['host_key_checking'] = boolean(args['host_key_checking'], strict=False)
         return args
+
+    def in_process_parameters(self, task_vars, argument_spec, host_variable_defaults=None):
+        """For plugins that do the work themselves: (validated parameters, problems).
+
+        Task arguments, then connection options from host variables, then each option in
+        ``host_variable_defaults`` (option -> data-model variable) from the host's variable when not given.
+        """
+        args = dict(self._task.args)
+        args.update(self.connection_args(task_vars))
+        for option, variable in (host_variable_defaults or {}).items():
+            if args.get(option) is None and task_vars.get(variable) is not None:
+                args[option] = self._templar.template(task_vars[variable])
+        validation = ArgumentSpecValidator(argument_spec).validate(args)
+        return validation.validated_parameters, list(validation.error_messages)
+
+    @staticmethod
+    def digest_cache_dir():
+        """Where each local image's checksum is cached for this run.
+
+        Ansible's per-run local temporary directory is shared by every forked worker and removed at exit,
+        so each local image is hashed once per run, not once per host.
+        """
+        return os.path.join(C.DEFAULT_LOCAL_TMP, 'junos_ztp_image_digests')
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
