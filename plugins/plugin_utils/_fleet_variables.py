@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, junos.ztp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Some variables of every host of a large fleet, read fast, for controller-side action plugins. PRIVATE to junos.ztp.
+
+``hostvars[host][name]`` costs about 0.3 ms per host in ansible-core 2.19 (VariableManager.get_vars
+merges every source and cleans facts the hosts do not have), then templates whole structures on access
+(milliseconds per host), and returns values carrying data tags that cost 16 times more to copy: tens of
+seconds for 10,000 hosts. ``fleet_variables`` gives the same values as ``hostvars[host][name]`` for the
+names asked for, with the same sources in the same order of precedence (inventory group and host
+variables and the vars plugins that read group_vars/ and host_vars/, facts, include_vars, set_fact, extra
+vars), but:
+
+- the group part is merged once per distinct set of groups, not once per host;
+- only strings holding Jinja are templated, in the host's full context;
+- values come back as plain Python data; a structure many hosts share (a group variable) is converted once,
+  and stays one object, so consumers can do per-structure work once too.
+"""
+
+from __future__ import annotations
+
+from ansible import constants as C
+from ansible.inventory.helpers import get_group_vars, sort_groups
+from ansible.utils.vars import combine_vars
+from ansible.vars.plugins import get_vars_from_inventory_sources, get_vars_from_path
+
+_STAGE = 'task'  # the stage HostVars reads variables at
+
+
+def _has_template(value, seen):
+    """Whether a value holds Jinja anywhere; a structure shared by many hosts is walked once."""
+    if isinstance(value, str):
+        return '{{' in value or '{%' in value
+    if id(value) not in seen:
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        seen[id(value)] = any(_has_template(item, seen) for item in items)
+    return seen[id(value)]
+
+
+def _templated(value, templar, seen):
+    if not _has_template(value, seen):
+        return value
+    if isinstance(value, str):
+        return templar.template(value)
+    if isinstance(value, dict):
+        return {key: _templated(item, templar, seen) for key, item in value.items()}
+    return [_templated(item, templar, seen) for item in value]
+
+
+def _plain(value, done):
+    """Plain Python data in place of Ansible's tagged values; a shared structure is converted once."""
+    if isinstance(value, (dict, list)):
+        if id(value) not in done:
+            done[id(value)] = ({str(key): _plain(item, done) for key, item in value.items()} if isinstance(value, dict)
+                               else [_plain(item, done) for item in value])
+        return done[id(value)]
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    return value
+
+
+class _InventoryVariables:
+    """The merge VariableManager.get_vars does for a host without a play or task, restricted to some names."""
+
+    def __init__(self, variable_manager, names):
+        self._manager = variable_manager
+        self._inventory = variable_manager._inventory
+        self._loader = variable_manager._loader
+        self._names = names
+        self._basedirs = [self._loader.get_basedir()] if variable_manager.safe_basedir else []
+        self._by_groups = {}
+        self.supported = all(entry in self._group_sources() for entry in C.VARIABLE_PRECEDENCE)
+
+    def _pick(self, variables):
+        return {name: variables[name] for name in self._names if name in variables}
+
+    def _plugins_inventory(self, entities):
+        return get_vars_from_inventory_sources(self._loader, self._inventory._sources, entities, _STAGE)
+
+    def _plugins_play(self, entities):
+        data = {}
+        for path in self._basedirs:
+            data = combine_vars(data, get_vars_from_path(self._loader, path, entities, _STAGE))
+        return data
+
+    def _group_sources(self, groups=()):
+        all_group = self._inventory.groups.get('all')
+        return {
+            'all_inventory': all_group.get_vars,
+            'all_plugins_inventory': lambda: self._plugins_inventory([all_group]),
+            'all_plugins_play': lambda: self._plugins_play([all_group]),
+            'groups_inventory': lambda: get_group_vars(groups),
+            'groups_plugins_inventory': lambda: self._plugins_inventory(groups),
+            'groups_plugins_play': lambda: self._plugins_play(groups),
+        }
+
+    def variables(self, host_name):
+        host = self._inventory.get_host(host_name)
+        groups = sort_groups([group for group in host.get_groups() if group.name != 'all'])
+        key = tuple(group.name for group in groups)
+        if key not in self._by_groups:
+            data, sources = {}, self._group_sources(groups)
+            for entry in C.VARIABLE_PRECEDENCE:
+                data = combine_vars(data, self._pick(sources[entry]()))
+            self._by_groups[key] = data
+        data = combine_vars(self._by_groups[key], self._pick(host.get_vars()))
+        data = combine_vars(data, self._pick(self._plugins_inventory([host])))
+        data = combine_vars(data, self._pick(self._plugins_play([host])))
+        manager = self._manager
+        for layer in (self._facts(host_name), manager._vars_cache.get(host_name, {}),
+                      manager._nonpersistent_fact_cache.get(host_name, {}), manager.extra_vars):
+            data = combine_vars(data, self._pick(layer))
+        return data
+
+    def _facts(self, host_name):
+        if not C.INJECT_FACTS_AS_VARS:
+            return {}
+        try:
+            return self._manager._fact_cache.get(host_name)
+        except KeyError:
+            return {}
+
+
+def fleet_variables(hostvars, hosts, names, templar):
+    """{host: {name: value}} for the given variable names of every host, templated, as plain Python data."""
+    reader = _InventoryVariables(hostvars._variable_manager, names)
+    fleet, seen, done = {}, {}, {}
+    for host in hosts:
+        if reader.supported:
+            values = reader.variables(host)
+        else:  # a precedence setting we do not mirror: the exact, slower way
+            raw = hostvars.raw_get(host)
+            values = {name: raw[name] for name in names if name in raw}
+        if any(_has_template(value, seen) for value in values.values()):
+            host_templar = templar.copy_with_new_env(available_variables=hostvars.raw_get(host))
+            values = {name: _templated(value, host_templar, seen) for name, value in values.items()}
+        fleet[host] = {name: _plain(value, done) for name, value in values.items()}
+    return fleet

@@ -1,0 +1,198 @@
+"""The real DHCP servers: they accept every rendered file, and answer a Juniper device with the options we mean.
+
+The exchange runs in two network namespaces joined by a veth pair (created and always deleted here): a real
+ISC dhcpd or Kea serves a rendered file on one end, dhcp_client.py sends a DHCPDISCOVER as a factory-default
+Juniper device on the other and decodes the OFFER.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.junos.ztp.plugins.module_utils._dhcp import (
+    CONFIG, IMAGE, OUTPUTS, PROXY, TRANSFER_MODE, Settings, build_plan, option43_octets)
+from ansible_collections.junos.ztp.plugins.module_utils._dhcp_output import check_with_server
+from ansible_collections.junos.ztp.plugins.module_utils._dhcp_render import render
+from dhcp_client import decode_suboptions
+
+HERE = Path(__file__).resolve().parent
+GOLDEN = HERE.parent / 'golden' / 'dhcp'
+GOLDEN_OUTPUTS = yaml.safe_load((GOLDEN / 'outputs.yml').read_text())
+
+IMAGES = [
+    {'models': ['ex4300-*'], 'file': 'jinstall-ex-4300-21.4R3-S5.4-signed.tgz', 'url': 'http://192.0.2.10/a.tgz', 'sha256': 'a' * 64},
+    {'models': ['ex2300-*'], 'file': 'junos-arm-32-21.4R3-S5.4.tgz', 'url': 'http://192.0.2.10/b.tgz', 'sha256': 'b' * 64},
+]
+SHARED = {
+    'ztp_software': {'version': '21.4R3-S5.4', 'images': IMAGES},
+    'ztp_file_server': {'address': '192.0.2.10', 'transfer_mode': 'http', 'image_path': '/images', 'config_path': '/configs'},
+    'ztp_dhcp_options': {'ntp_servers': ['192.0.2.1', '192.0.2.2'], 'syslog_servers': ['192.0.2.20'], 'proxy': '192.0.2.30:3128'},
+    'ztp_configuration': {'content': '<configuration/>'},
+}
+# One host of every kind the exchange checks: a dhcp-ztp EX4300-48P, a dhcp-ztp EX2300 on HTTPS port 8443,
+# and a phone-home Virtual Chassis keyed by the serial number its members send in option 12.
+FLEET = {
+    'sw48': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_management={'ipv4_address': '10.99.0.21', 'hostname': 'sw48'},
+                 ztp_members=[{'serial_number': 'HW48', 'model': 'ex4300-48p', 'mac_address': '02:00:00:00:48:01'}]),
+    'sw23': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_management={'ipv4_address': '10.99.0.22'},
+                 ztp_file_server=dict(SHARED['ztp_file_server'], transfer_mode='https', port=8443),
+                 ztp_members=[{'serial_number': 'HW23', 'model': 'ex2300-24p', 'mac_address': '02:00:00:00:23:01'}]),
+    'vc1': dict(copy.deepcopy(SHARED), ztp_topology='full', ztp_bootstrap_method='phone-home',
+                ztp_management={'ipv4_address': '10.99.0.11', 'ipv6_address': '2001:db8:99::11', 'hostname': 'vc1', 'dhcp_match': 'serial_number'},
+                ztp_members=[{'member_id': index, 'serial_number': 'PE37%d' % index, 'model': 'ex4300-32f',
+                              'mac_address': '02:00:00:00:11:0%d' % index} for index in range(2)]),
+}
+SUBNETS = {4: [{'subnet': '10.99.0.0/24', 'pools': ['10.99.0.100 - 10.99.0.200'], 'routers': ['10.99.0.1']}],
+           6: [{'subnet': '2001:db8:99::/64', 'pools': ['2001:db8:99::1000 - 2001:db8:99::1fff'], 'interface': 'lo'}]}
+
+
+def rendered(output, fleet=None, **settings):
+    settings.setdefault('subnets', SUBNETS[OUTPUTS[output].family])
+    plan = build_plan(fleet or FLEET, Settings(output, **settings))
+    return plan, render(plan)
+
+
+@pytest.mark.parametrize('options', GOLDEN_OUTPUTS, ids=[options['type'] for options in GOLDEN_OUTPUTS])
+def test_the_server_accepts_the_golden_file(options):
+    check = check_with_server(OUTPUTS[options['type']], (GOLDEN / options['dest']).read_text())
+    assert check.ok, check.message
+
+
+@pytest.mark.parametrize('output', sorted(OUTPUTS))
+def test_the_server_accepts_every_kind_of_record(output):
+    fleet = copy.deepcopy(FLEET)
+    fleet['sw48']['ztp_members'][0]['duid'] = '00:03:00:01:02:00:00:00:48:01'
+    fleet['sw48']['ztp_file_server']['address'] = '2001:db8::10' if output.endswith('6') else '192.0.2.10'
+    fleet['sw48']['ztp_configuration'] = {'content': '#!/bin/sh\necho hello\n'}
+    fleet['sw23']['ztp_management'] = {'ipv4_address': '10.99.0.22', 'dhcp_match': 'client_identifier'}
+    settings = {'model_classes': ['ex2300-24p'], 'file_server_options': [150, 66], 'image_suboptions': ['00', '04']} if output.endswith('4') \
+        else {'v6_image_options': ['59', '17']}
+    _plan, text = rendered(output, fleet, **settings)
+    check = check_with_server(OUTPUTS[output], text)
+    assert check.ok, check.message
+
+
+def test_the_server_refusal_is_reported_with_its_reason():
+    _plan, text = rendered('isc4')
+    check = check_with_server(OUTPUTS['isc4'], text.replace('fixed-address 10.99.0.21;', 'fixed-address 10.99.0.21'))
+    assert not check.ok
+    assert 'line' in check.message and 'Internet Systems Consortium' not in check.message
+
+
+# The exchange -----------------------------------------------------------------------------------------------
+
+
+def _ip(*args, check=True):
+    return subprocess.run(['ip'] + list(args), capture_output=True, text=True, check=check)
+
+
+@pytest.fixture
+def dhcp_link():
+    """Two network namespaces joined by a veth pair, server end 10.99.0.1/24; deleted whatever happens."""
+    if os.geteuid() != 0:
+        pytest.skip('network namespaces need root')
+    suffix = secrets.token_hex(3)
+    server, client = 'jzs' + suffix, 'jzc' + suffix
+    created = _ip('netns', 'add', server, check=False)
+    if created.returncode != 0:
+        pytest.skip('ip netns is not permitted here: %s' % created.stderr.strip())
+    try:
+        _ip('netns', 'add', client)
+        _ip('link', 'add', server, 'type', 'veth', 'peer', 'name', client)
+        _ip('link', 'set', server, 'netns', server)
+        _ip('link', 'set', client, 'netns', client)
+        _ip('-n', server, 'addr', 'add', '10.99.0.1/24', 'dev', server)
+        for namespace in (server, client):
+            _ip('-n', namespace, 'link', 'set', namespace, 'up')
+            _ip('-n', namespace, 'link', 'set', 'lo', 'up')
+        yield server, client
+    finally:
+        for namespace in (server, client):
+            _ip('netns', 'delete', namespace, check=False)
+
+
+def _start_server(kind, namespace, tmp_path):
+    """Start the real server in the namespace on a freshly rendered file; return the process."""
+    env = dict(os.environ, KEA_PIDFILE_DIR=str(tmp_path), KEA_LOCKFILE_DIR=str(tmp_path))
+    if kind == 'isc4':
+        _plan, text = rendered('isc4', model_classes=['ex2300-24p'])
+        (tmp_path / 'dhcpd.conf').write_text(text)
+        (tmp_path / 'dhcpd.leases').write_text('')
+        command = ['dhcpd', '-4', '-f', '-d', '-cf', str(tmp_path / 'dhcpd.conf'), '-lf', str(tmp_path / 'dhcpd.leases'),
+                   '-pf', str(tmp_path / 'dhcpd.pid'), namespace]
+    else:
+        _plan, text = rendered('kea4', model_classes=['ex2300-24p'], interfaces=[namespace])
+        config = json.loads(text)
+        config['Dhcp4']['lease-database'] = {'type': 'memfile', 'persist': False}  # the test's only change: no lease file
+        (tmp_path / 'kea-dhcp4.conf').write_text(json.dumps(config))
+        command = ['kea-dhcp4', '-c', str(tmp_path / 'kea-dhcp4.conf')]
+    log = open(tmp_path / 'server.log', 'w', encoding='utf-8')  # pylint: disable=consider-using-with
+    return subprocess.Popen(['ip', 'netns', 'exec', namespace] + command, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def _offer(namespace, mac, vendor_class, hostname=None):
+    command = ['ip', 'netns', 'exec', namespace, sys.executable, str(HERE / 'dhcp_client.py'), '--interface', namespace,
+               '--mac', mac, '--vendor-class', vendor_class]
+    if hostname:
+        command += ['--hostname', hostname]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    offer = json.loads(completed.stdout)
+    return offer['yiaddr'], {int(code): bytes.fromhex(value) for code, value in offer['options'].items()}
+
+
+@pytest.mark.parametrize('kind', ['isc4', 'kea4'])
+def test_a_real_server_hands_juniper_devices_exactly_their_options(kind, dhcp_link, tmp_path):
+    server_ns, client_ns = dhcp_link
+    process = _start_server(kind, server_ns, tmp_path)
+    try:
+        # A factory-default EX4300-48P under dhcp-ztp: its image, configuration, transfer mode and file server.
+        address, options = _offer(client_ns, '02:00:00:00:48:01', 'Juniper-ex4300-48p')
+        suboptions = decode_suboptions(options[43])
+        assert address == '10.99.0.21'
+        assert suboptions == {IMAGE: '/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz', CONFIG: '/configs/sw48.xml',
+                              TRANSFER_MODE: 'http', PROXY: '192.0.2.30:3128'}
+        assert len(options[43]) == option43_octets(suboptions)
+        assert options[150] == bytes([192, 0, 2, 10])
+        assert options[12] == b'sw48' and options[42] == bytes([192, 0, 2, 1, 192, 0, 2, 2]) and options[7] == bytes([192, 0, 2, 20])
+
+        # HTTPS on a non-default port: ":8443" appended to both file names.
+        address, options = _offer(client_ns, '02:00:00:00:23:01', 'Juniper-ex2300-24p')
+        assert address == '10.99.0.22'
+        assert decode_suboptions(options[43])[IMAGE] == '/images/junos-arm-32-21.4R3-S5.4.tgz:8443'
+        assert decode_suboptions(options[43])[TRANSFER_MODE] == 'https'
+
+        # A Virtual Chassis member under phone-home, known by the serial number it sends in option 12:
+        # its address and the proxy for the phone-home client, and no ZTP option at all.
+        address, options = _offer(client_ns, '02:00:00:00:11:01', 'Juniper-ex4300-32f', hostname='PE371')
+        assert address == '10.99.0.11'
+        assert decode_suboptions(options[43]) == {PROXY: '192.0.2.30:3128'}
+        assert 150 not in options and 66 not in options
+
+        # A device outside the inventory gets the image of its model's class, and a pool address.
+        address, options = _offer(client_ns, '02:00:00:00:99:01', 'Juniper-ex2300-24p')
+        assert address.startswith('10.99.0.') and 100 <= int(address.rsplit('.', 1)[1]) <= 200
+        assert decode_suboptions(options[43]) == {IMAGE: '/images/junos-arm-32-21.4R3-S5.4.tgz:8443', TRANSFER_MODE: 'https'}
+        assert options[150] == bytes([192, 0, 2, 10])
+
+        # Other vendors are untouched: no Juniper option 43.
+        _address, options = _offer(client_ns, '02:00:00:00:77:01', 'MSFT 5.0')
+        assert 43 not in options and 150 not in options
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        time.sleep(0.1)
+    assert process.returncode is not None
