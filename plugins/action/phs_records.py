@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, junos.ztp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Render the phone-home records of the whole fleet on the controller, write them on the target.
+
+Like ansible.builtin.template: the controller reads every host's variables once, validates the
+fleet, renders configurations and builds both encodings; the junos.ztp.phs_records module then
+swaps the records directory on the phone-home server host in one step (one archive transferred).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import tempfile
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.template import trust_as_template
+
+from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
+    HOST_VARIABLES,
+    InventoryError,
+    Problem,
+    validate_fleet,
+    validate_host,
+)
+from ansible_collections.junos.ztp.plugins.module_utils._phs_records import phone_home_hosts, render_records
+from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
+
+ARGUMENT_SPEC = {
+    'dest': {'type': 'path', 'required': True},
+    'hosts': {'type': 'list', 'elements': 'str'},
+    'keep_backups': {'type': 'int', 'default': 3},
+    'group': {'type': 'str'},
+}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = True
+    _requires_connection = True
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
+        if validation.error_messages:
+            return dict(result, failed=True, msg='; '.join(validation.error_messages))
+        args = validation.validated_parameters
+        hostvars = task_vars['hostvars']
+        hosts = args['hosts'] if args['hosts'] is not None else list(task_vars['groups']['all'])
+        unknown = sorted(set(hosts) - set(task_vars['groups']['all']))
+        if unknown:
+            return dict(result, failed=True, msg='hosts not in the inventory: %s' % ', '.join(unknown))
+        # Every host's ztp_* variables are read once, fast; by default only the hosts that describe devices count.
+        fleet_vars = fleet_variables(hostvars, hosts, HOST_VARIABLES, self._templar)
+        hosts = sorted(h for h in hosts if args['hosts'] is not None or 'ztp_members' in fleet_vars[h])
+        models, problems = self._validate({host: fleet_vars[host] for host in hosts})
+        inputs = {}
+        for host in phone_home_hosts(models):
+            inputs[host] = self._read_inputs(host, models[host], hostvars, task_vars, problems)
+        try:
+            files = render_records(models, inputs)
+        except InventoryError as exc:
+            problems.extend(exc.problems)
+        if problems:
+            error = InventoryError(problems)
+            return dict(result, failed=True, msg=str(error), problems=[str(p) for p in problems])
+        result.update(self._write(files, args, task_vars))
+        result['hosts'] = phone_home_hosts(models)
+        result['skipped_hosts'] = sorted(set(hosts) - set(result['hosts']))
+        return result
+
+    @staticmethod
+    def _validate(fleet_vars):
+        """(models, problems): on bad data, the hosts without problems of their own are still checked for phone-home."""
+        try:
+            return validate_fleet(fleet_vars), []
+        except InventoryError as exc:
+            failed = {problem.host for problem in exc.problems}
+            return {host: validate_host(host, variables)[0] for host, variables in fleet_vars.items() if host not in failed}, list(exc.problems)
+
+    def _read_inputs(self, host, model, hostvars, task_vars, problems):
+        """What the records need from the controller for one host: configuration text, script bytes, trust anchor."""
+        inputs = {'configuration': None, 'scripts': {}, 'trust_anchor': None}
+        configuration = model['ztp_configuration'] or {}
+        if configuration.get('content'):
+            inputs['configuration'] = configuration['content']
+        elif configuration.get('template'):
+            inputs['configuration'] = self._render_template(host, configuration['template'], hostvars, task_vars, problems)
+        for stage in ('pre', 'post'):
+            local_path = ((model['ztp_scripts'] or {}).get(stage) or {}).get('local_path')
+            if local_path:
+                inputs['scripts'][stage] = self._read_file(host, 'ztp_scripts.%s.local_path' % stage, local_path, problems)
+        trust_anchor = (model['ztp_phone_home'] or {}).get('trust_anchor')
+        if trust_anchor:
+            content = self._read_file(host, 'ztp_phone_home.trust_anchor', trust_anchor, problems)
+            inputs['trust_anchor'] = None if content is None else content.decode('utf-8', 'replace')
+        return inputs
+
+    def _read_file(self, host, field, path, problems):
+        try:
+            with open(self._find_needle('files', path), 'rb') as stream:
+                return stream.read()
+        except (AnsibleError, OSError) as exc:
+            problems.append(Problem(host, field, 'cannot read %s: %s' % (path, exc)))
+            return None
+
+    def _render_template(self, host, path, hostvars, task_vars, problems):
+        """Render a configuration template with that host's variables, like ansible.builtin.template would."""
+        field = 'ztp_configuration.template'
+        try:
+            source = self._find_needle('templates', path)
+            text = trust_as_template(self._loader.get_text_file_contents(source))
+            searchpath = [os.path.dirname(source)] + list(task_vars.get('ansible_search_path', []))
+            templar = self._templar.copy_with_new_env(searchpath=searchpath, available_variables=dict(hostvars.raw_get(host), hostvars=hostvars))
+            return templar.template(text, escape_backslashes=False) or ''
+        except AnsibleError as exc:
+            problems.append(Problem(host, field, 'cannot render %s: %s' % (path, exc)))
+            return None
+
+    def _write(self, files, args, task_vars):
+        """Send the records to the target as one archive and let the module swap the directory."""
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode='w:gz', compresslevel=1) as tar:
+            for relative, content in sorted(files.items()):
+                info = tarfile.TarInfo(relative)
+                info.size = len(content)
+                info.mode = 0o644
+                tar.addfile(info, io.BytesIO(content))
+        with tempfile.NamedTemporaryFile(prefix='junos-ztp-phs-records-', suffix='.tar.gz') as local:
+            local.write(archive.getvalue())
+            local.flush()
+            self._make_tmp_path()
+            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'records.tar.gz')
+            self._transfer_file(local.name, remote)
+            self._fixup_perms2((self._connection._shell.tmpdir, remote))
+        module_args = {'dest': args['dest'], 'keep_backups': args['keep_backups'], 'group': args['group'], 'src': remote}
+        try:
+            return self._execute_module(module_name='junos.ztp.phs_records', module_args=module_args, task_vars=task_vars)
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)

@@ -1,0 +1,231 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, junos.ztp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: phs_records
+short_description: Write the phone-home server records of the whole fleet
+version_added: 0.1.0
+description:
+  - Renders one phone-home record per serial number for every host provisioned by phone-home
+    (C(ztp_bootstrap_method=phone-home)); every member of a Virtual Chassis gets one, because any
+    member may be elected primary on first boot.
+  - Each record is written twice, from the same data, as the legacy Juniper phone-home XML
+    (C(juniper-zerotouch-bootstrap-server)) and as RFC 8572 C(onboarding-information) JSON for
+    C(rfc-compliant) clients. Both carry the junos.ztp Virtual Chassis extension
+    (topology, provisioning mode, member detection timeout, members); see C(docs/phone-home.md).
+  - One task for the whole fleet. The action reads every host's variables once on the controller,
+    validates the fleet (M(junos.ztp.phs_records) refuses duplicate serial numbers, configurations
+    that are not Junos XML rooted at C(<configuration>), statements that clash with the factory
+    default, missing checksums, URLs over 256 characters, a strict Virtual Chassis without every
+    member serial), and fails listing every problem before anything is written.
+  - Configurations come from C(ztp_configuration.content) or are rendered from
+    C(ztp_configuration.template) with that host's variables.
+  - The records directory O(dest) is replaced atomically on the target (the phone-home server host)
+    as a new version next to the old one, keeping the replaced version as a backup.
+    Nothing changes, and the task is not changed, when the records are the same.
+author:
+  - junos.ztp contributors (@junos-ztp)
+options:
+  dest:
+    description:
+      - The records directory on the target, which the phone-home server reads.
+      - It becomes a symbolic link to the current version, C(<dest>.<UTC time>); a real directory
+        already there is kept as C(<dest>.<UTC time>.orig).
+    type: path
+    required: true
+  hosts:
+    description:
+      - Inventory hosts to render records for. Hosts not provisioned by phone-home are validated
+        (serial numbers are unique across all of them) but get no record.
+      - Defaults to every inventory host that defines C(ztp_members) (the hosts that describe devices).
+    type: list
+    elements: str
+  keep_backups:
+    description:
+      - How many earlier versions to keep next to O(dest), at least one.
+    type: int
+    default: 3
+  group:
+    description:
+      - Group that owns the records (for example the phone-home server's service group).
+      - Files are mode C(0640), directories C(0750).
+    type: str
+  src:
+    description:
+      - Set by the action plugin to the archive of rendered records it transferred to the target.
+        Do not set it yourself.
+    type: path
+attributes:
+  action:
+    support: full
+    description: The rendering runs on the controller; the module only swaps the directory on the target.
+  check_mode:
+    support: full
+    description: Renders, transfers and compares; writes nothing.
+  diff_mode:
+    support: full
+    description: Shows the records that are added, removed or modified (the first 20 files in full).
+  platform:
+    support: full
+    platforms: posix
+    description: The target is the phone-home server host (POSIX file system, symbolic links).
+notes:
+  - Rendering 10,000 devices takes about a second on the controller; see C(docs/phone-home.md).
+  - The server (role C(junos.ztp.phone_home_server)) reloads the records when O(dest) changes, without a restart.
+seealso:
+  - module: junos.ztp.phs_status
+  - name: Phone-home records and server
+    description: Record formats, the Virtual Chassis extension, the server and its status API.
+    link: https://example.invalid/junos/ztp/docs/phone-home.md
+"""
+
+EXAMPLES = r"""
+- name: Render the phone-home records of the whole inventory on the phone-home server
+  junos.ztp.phs_records:
+    dest: /var/lib/junos-ztp-phs/records
+    group: junos-ztp-phs
+
+- name: Only one site, and see what would change
+  junos.ztp.phs_records:
+    dest: /var/lib/junos-ztp-phs/records
+    hosts: "{{ groups['site_ams1'] }}"
+  check_mode: true
+  diff: true
+"""
+
+RETURN = r"""
+records_dir:
+  description: The records directory (O(dest)).
+  returned: always
+  type: str
+  sample: /var/lib/junos-ztp-phs/records
+records:
+  description: How many serial numbers have a record.
+  returned: always
+  type: int
+  sample: 8
+hosts:
+  description: Hosts that got records.
+  returned: always
+  type: list
+  elements: str
+  sample: [ams1-vc1, ams1-vc2]
+skipped_hosts:
+  description: Hosts validated but not provisioned by phone-home, so without a record.
+  returned: always
+  type: list
+  elements: str
+  sample: [ams1-sw1]
+added:
+  description: Files (relative to O(dest)) that are new.
+  returned: always
+  type: list
+  elements: str
+  sample: [devices/PE3714100218.xml, devices/PE3714100218.json]
+removed:
+  description: Files that are gone.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+modified:
+  description: Files whose content changed.
+  returned: always
+  type: list
+  elements: str
+  sample: [index.json]
+version:
+  description: The directory O(dest) now points to.
+  returned: changed and not in check mode
+  type: str
+  sample: /var/lib/junos-ztp-phs/records.20260101T120000000000Z
+backup:
+  description: The replaced version, kept as a backup.
+  returned: changed and not in check mode, and there was a previous version
+  type: str
+  sample: /var/lib/junos-ztp-phs/records.20251231T080000000000Z
+pruned:
+  description: Older backups removed to keep O(keep_backups) of them.
+  returned: changed and not in check mode
+  type: list
+  elements: str
+  sample: []
+problems:
+  description: Every inventory problem found, one line each (host, field, message), when the task fails on them.
+  returned: failure on bad inventory data
+  type: list
+  elements: str
+  sample: ["ams1-vc2: ztp_configuration: must be rooted at <configuration>, got <system>"]
+"""
+
+import tarfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import (
+    VersionedDirError,
+    compare,
+    current,
+    read_tree,
+    write_version,
+)
+
+DIFF_FILES = 20
+
+
+def _read_archive(path):
+    files = {}
+    with tarfile.open(path, 'r:*') as tar:
+        for member in tar.getmembers():
+            if member.isfile():
+                files[member.name] = tar.extractfile(member).read()
+    return files
+
+
+def _diff(old, new, changes):
+    entries = []
+    for path in (changes['added'] + changes['removed'] + changes['modified'])[:DIFF_FILES]:
+        entries.append({'before_header': path, 'after_header': path,
+                        'before': old.get(path, b'').decode('utf-8', 'replace'), 'after': new.get(path, b'').decode('utf-8', 'replace')})
+    total = sum(len(v) for v in changes.values())
+    if total > DIFF_FILES:
+        entries.append({'prepared': '... and %d more changed files' % (total - DIFF_FILES)})
+    return entries
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            'dest': {'type': 'path', 'required': True},
+            'hosts': {'type': 'list', 'elements': 'str'},
+            'keep_backups': {'type': 'int', 'default': 3},
+            'group': {'type': 'str'},
+            'src': {'type': 'path'},
+        },
+        supports_check_mode=True,
+    )
+    if not module.params['src']:
+        module.fail_json(msg='junos.ztp.phs_records runs through its action plugin, which renders the records; src is set by it')
+    dest = module.params['dest']
+    try:
+        existing = current(dest)
+        old = read_tree(existing) if existing else {}
+        new = _read_archive(module.params['src'])
+        changes = compare(old, new)
+        result = dict(changes, records_dir=dest, changed=any(changes.values()),
+                      records=sum(1 for path in new if path.endswith('.xml')))
+        if module._diff and result['changed']:
+            result['diff'] = _diff(old, new, changes)
+        if result['changed'] and not module.check_mode:
+            result.update(write_version(dest, new, keep=module.params['keep_backups'], group=module.params['group']))
+    except (OSError, VersionedDirError, tarfile.TarError) as exc:
+        module.fail_json(msg='cannot write the records directory %s: %s' % (dest, exc))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,100 @@
+"""junos.ztp.phs_records over a real ansible-playbook run: golden records, check mode, idempotence, bad input.
+
+JUNOS_ZTP_UPDATE_GOLDEN=1 rewrites tests/golden/phs/ from the example inventory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+from playbook import REPO, run_playbook
+
+EXAMPLE = REPO / 'playbooks' / 'inventory' / 'example'
+GOLDEN = REPO / 'tests' / 'golden' / 'phs'
+LOCAL = {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}
+
+
+def _render(tmp_path, dest, inventory=EXAMPLE / 'hosts.yml', check=False, diff=False):
+    task = {'name': 'Records', 'junos.ztp.phs_records': {'dest': str(dest)}}
+    run = run_playbook(tmp_path, [task], LOCAL, check=check, diff=diff, extra_args=['-i', str(inventory)], play={'hosts': 'localhost'})
+    return run, run.task('Records')
+
+
+def _copy_example(tmp_path):
+    """The example inventory and its templates, to edit; returns the inventory directory."""
+    shutil.copytree(REPO / 'playbooks', tmp_path / 'playbooks')
+    return tmp_path / 'playbooks' / 'inventory' / 'example'
+
+
+def _tree(path):
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(Path(path).rglob('*')) if p.is_file()}
+
+
+def test_example_inventory_matches_golden_records(tmp_path):
+    dest = tmp_path / 'records'
+    run, result = _render(tmp_path, dest)
+    assert run.returncode == 0, run.output[-3000:]
+    assert result['result']['changed'] is True
+    assert result['result']['hosts'] == ['ams1-vc1', 'ams1-vc2']
+    assert result['result']['skipped_hosts'] == ['ams1-sw1']  # dhcp-ztp: validated, no record
+    assert result['result']['records'] == 8  # every member serial of both Virtual Chassis
+    rendered = _tree(dest)
+    if os.environ.get('JUNOS_ZTP_UPDATE_GOLDEN') == '1':
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(dest, GOLDEN)
+    assert rendered == _tree(GOLDEN), 'records differ from tests/golden/phs (JUNOS_ZTP_UPDATE_GOLDEN=1 rewrites them)'
+
+
+def test_check_mode_writes_nothing_and_second_run_changes_nothing(tmp_path):
+    dest = tmp_path / 'records'
+    run, result = _render(tmp_path, dest, check=True, diff=True)
+    assert run.returncode == 0, run.output[-3000:]
+    assert result['result']['changed'] is True and 'devices/PE3714100218.xml' in result['result']['added']
+    assert not os.path.lexists(dest) and list(tmp_path.glob('records*')) == []
+    assert any(d.get('after_header') == 'devices/PE3714100218.xml' for d in result['result']['diff'])
+
+    _render(tmp_path, dest)
+    first_version = os.path.realpath(dest)
+    run, result = _render(tmp_path, dest)
+    assert result['result']['changed'] is False and os.path.realpath(dest) == first_version
+
+
+def test_a_changed_record_swaps_the_directory_and_keeps_a_backup(tmp_path):
+    inventory = _copy_example(tmp_path)
+    dest = tmp_path / 'records'
+    _render(tmp_path, dest, inventory / 'hosts.yml')
+    before = os.path.realpath(dest)
+    vc_vars = inventory / 'group_vars' / 'virtual_chassis.yml'
+    vc_vars.write_text(vc_vars.read_text().replace('ztp_member_detection_timeout: 900', 'ztp_member_detection_timeout: 1200'))
+    run, result = _render(tmp_path, dest, inventory / 'hosts.yml')
+    assert run.returncode == 0, run.output[-3000:]
+    assert result['result']['changed'] is True
+    assert 'devices/PE3714100218.xml' in result['result']['modified']
+    assert result['result']['backup'] == before and os.path.isdir(before)
+    assert b'<member-detection-timeout>1200<' in (dest / 'devices' / 'PE3714100218.xml').read_bytes()
+
+
+def test_bad_inventory_fails_listing_every_problem_before_writing(tmp_path):
+    inventory = _copy_example(tmp_path)
+    vc2 = inventory / 'host_vars' / 'ams1-vc2.yml'
+    data = yaml.safe_load(vc2.read_text())
+    data['ztp_members'][0]['serial_number'] = 'PE3714100218'  # also a member of ams1-vc1
+    data['ztp_configuration'] = {'content': '<system><host-name>ams1-vc2</host-name></system>'}
+    vc2.write_text(yaml.safe_dump(data))
+    vc1 = inventory / 'host_vars' / 'ams1-vc1.yml'
+    data = yaml.safe_load(vc1.read_text())
+    data['ztp_configuration'] = {'content': '<configuration><system><host-name>ams1-vc1</host-name></system></configuration>'}
+    vc1.write_text(yaml.safe_dump(data))
+    dest = tmp_path / 'records'
+    run, result = _render(tmp_path, dest, inventory / 'hosts.yml')
+    assert run.returncode != 0
+    problems = result['result']['problems']
+    assert 'ams1-vc2: ztp_members[0].serial_number: serial number PE3714100218 is also used by host ams1-vc1' in problems
+    assert 'ams1-vc2: ztp_configuration.content: must be rooted at <configuration>, got <system>' in problems
+    assert any(p.startswith('ams1-vc1: ztp_configuration: keeps the factory-default system autoinstallation') for p in problems), problems
+    assert not os.path.lexists(dest)
