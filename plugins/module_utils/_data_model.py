@@ -234,7 +234,9 @@ def _leaf(spec, value):
     native = _NATIVE_TYPES.get(spec.get('type'))
     # Values already of their type need no coercion; only choices are left to check. This keeps a
     # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call).
-    if native is not None and type(value) is native and value in spec.get('choices', (value,)):
+    # (bool is an int, but not an acceptable one.)
+    if native is not None and isinstance(value, native) and not (native is int and isinstance(value, bool)) \
+            and value in spec.get('choices', (value,)):
         return [], value
     result = ArgumentSpecValidator({'value': spec}).validate({'value': value})
     # ArgumentSpecValidator names the argument itself; the Problem already names the field.
