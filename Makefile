@@ -57,7 +57,8 @@ sanity: setup
 	cd $(SANITY_COPY) && $(VENV)/bin/ansible-test sanity --venv --python 3.11 --color no
 
 lint: setup
-	$(VENV)/bin/ansible-lint --offline --profile production
+	# ansible-lint wants its own bin on PATH and collections found on sys.path like a user install.
+	env -u ANSIBLE_COLLECTIONS_SCAN_SYS_PATH PATH=$(VENV)/bin:$$PATH $(VENV)/bin/ansible-lint --offline --profile production
 
 docs: setup
 	$(PY) tools/render_data_model_docs.py
