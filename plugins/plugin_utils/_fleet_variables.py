@@ -27,14 +27,20 @@ from ansible.vars.plugins import get_vars_from_inventory_sources, get_vars_from_
 _STAGE = 'task'  # the stage HostVars reads variables at
 
 
+def _remembered(memo, value, compute):
+    """compute(), once per value object. The object is kept in the memo too: a freed object's id is reused."""
+    entry = memo.get(id(value))
+    if entry is None or entry[0] is not value:
+        entry = memo[id(value)] = (value, compute())
+    return entry[1]
+
+
 def _has_template(value, seen):
     """Whether a value holds Jinja anywhere; a structure shared by many hosts is walked once."""
     if isinstance(value, str):
         return '{{' in value or '{%' in value
-    if id(value) not in seen:
-        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        seen[id(value)] = any(_has_template(item, seen) for item in items)
-    return seen[id(value)]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return _remembered(seen, value, lambda: any(_has_template(item, seen) for item in items))
 
 
 def _templated(value, templar, seen):
@@ -49,11 +55,10 @@ def _templated(value, templar, seen):
 
 def _plain(value, done):
     """Plain Python data in place of Ansible's tagged values; a shared structure is converted once."""
-    if isinstance(value, (dict, list)):
-        if id(value) not in done:
-            done[id(value)] = ({str(key): _plain(item, done) for key, item in value.items()} if isinstance(value, dict)
-                               else [_plain(item, done) for item in value])
-        return done[id(value)]
+    if isinstance(value, dict):
+        return _remembered(done, value, lambda: {str(key): _plain(item, done) for key, item in value.items()})
+    if isinstance(value, list):
+        return _remembered(done, value, lambda: [_plain(item, done) for item in value])
     if isinstance(value, str):
         return str(value)
     if isinstance(value, int) and not isinstance(value, bool):

@@ -77,3 +77,14 @@ def test_values_are_plain_python_and_group_values_stay_shared(layered_inventory)
     fast, _exact = both_ways(layered_inventory)
     assert type(fast['vc1']['ztp_members'][0]['serial_number']) is str  # pylint: disable=unidiomatic-typecheck
     assert fast['vc1']['ztp_dhcp_options'] is fast['sw1']['ztp_dhcp_options']
+
+
+def test_values_freed_between_hosts_are_never_confused():
+    """Per-host objects are freed and their ids reused; the memo must not hand one host's data to another."""
+    from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import _has_template, _plain
+
+    done, seen = {}, {}
+    for number in range(200):
+        value = {'serial_number': 'S%d' % number, 'images': [{'file': 'f%d' % number}]}
+        assert _plain(value, done) == value
+        assert _has_template({'x': '{{ y }}'} if number % 2 else {'x': 'plain'}, seen) is bool(number % 2)
