@@ -1,0 +1,143 @@
+"""playbooks/provision_vc.yml (the junos.ztp.provision_vc role) against simulated switches, through ansible-playbook."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from playbook import CALLBACKS, REPO, vc_host_vars
+from vcsim import make_image
+from vcsim.testing import FAST_TIME_SCALE
+
+OLD, TARGET = '21.2R3-S4.5', '21.4R3-S5.4'
+PLAYBOOK = REPO / 'playbooks' / 'provision_vc.yml'
+ROLE_TASKS = [
+    'Check the ztp_* variables of every host of the play',
+    'Note when provisioning of this host started',
+    'Read the Virtual Chassis before provisioning',
+    'Keep the Virtual Chassis as it was before provisioning',
+    'Check the members and Virtual Chassis ports against the inventory',
+    'Stop on VCP check warnings',
+    'Stage the target images on the primary member',
+    'Upgrade the members - linecards, then the backup, then the primary',
+    'Run the pre-configuration scripts, commit the configuration, run the post-configuration scripts',
+    'Read the Virtual Chassis after provisioning',
+    'Summarise the provisioning of this host',
+]
+VC_MEMBERS = {
+    'site-vc1': [('PE3714106000', 'ex4300-48p', 'routing-engine', 255), ('PE3714106001', 'ex4300-48p', 'routing-engine', 255),
+                 ('PE3714106002', 'ex4300-48t', 'line-card', 0)],
+    'site-vc2': [('PE3714107000', 'ex4300-48p', 'routing-engine', 255), ('PE3714107001', 'ex4300-48p', 'routing-engine', 255)],
+}
+
+
+def spec():
+    vcs = [{'name': name, 'hostname': 'switch', 'members': [
+        {'id': index, 'serial': serial, 'model': model, 'role': role, 'priority': priority, 'version': OLD}
+        for index, (serial, model, role, priority) in enumerate(members)]} for name, members in VC_MEMBERS.items()]
+    vcs.append({'name': 'site-sw1', 'hostname': 'switch', 'members': [{'id': 0, 'serial': 'HW0217AF6000', 'model': 'ex2300-24p', 'version': OLD}]})
+    return {'time_scale': FAST_TIME_SCALE, 'user': 'ztp', 'password': 'provision-secret', 'vcs': vcs}
+
+
+def inventory(sim, tmp_path):
+    """The same shape as playbooks/inventory/example: groups virtual_chassis and standalone, ztp_* host variables."""
+    images = []
+    for family, models in (('ex-4300', 'ex4300-*'), ('ex-2300', 'ex2300-*')):
+        path = make_image(tmp_path, TARGET, family, 1 << 20)
+        images.append({'models': [models], 'file': path.name, 'local_path': str(path), 'sha256': hashlib.sha256(path.read_bytes()).hexdigest()})
+    template = tmp_path / 'site.xml.j2'
+    template.write_text('<configuration><system><host-name>{{ inventory_hostname }}</host-name>'
+                        '<autoinstallation delete="delete"/></system></configuration>\n')
+    common = {'ztp_software': {'version': TARGET, 'images': images}, 'ztp_configuration': {'template': str(template)}}
+    hosts = {}
+    for name, members in VC_MEMBERS.items():
+        hosts[name] = vc_host_vars(sim.vc(name), sim.user, sim.password, ztp_topology='full', ztp_provisioning_mode='strict', ztp_members=[
+            {'member_id': index, 'serial_number': serial, 'model': model, 'role': role, 'mastership_priority': priority}
+            for index, (serial, model, role, priority) in enumerate(members)], **common)
+    hosts['site-sw1'] = vc_host_vars(sim.vc('site-sw1'), sim.user, sim.password, ztp_bootstrap_method='dhcp-ztp',
+                                     ztp_members=[{'serial_number': 'HW0217AF6000', 'model': 'ex2300-24p'}], **common)
+    path = tmp_path / 'inventory.yml'
+    path.write_text(yaml.safe_dump({'all': {'children': {
+        'virtual_chassis': {'hosts': {name: hosts[name] for name in VC_MEMBERS}},
+        'standalone': {'hosts': {'site-sw1': hosts['site-sw1']}}}}}))
+    return path
+
+
+def run_provision_vc(tmp_path, inventory_path, *extra_args):
+    """ansible-playbook playbooks/provision_vc.yml; returns (return code, output, recorded task results)."""
+    results_file = tmp_path / 'results.jsonl'
+    results_file.unlink(missing_ok=True)
+    env = dict(os.environ, JUNOS_ZTP_RESULTS=str(results_file), ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS), ANSIBLE_CALLBACKS_ENABLED='record_results',
+               ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_COLLECTIONS_PATH=str(REPO / '.build' / 'collections'))
+    completed = subprocess.run([str(Path(sys.executable).with_name('ansible-playbook')), '-i', str(inventory_path), str(PLAYBOOK)] + list(extra_args),
+                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
+    results = [json.loads(line) for line in results_file.read_text().splitlines()] if results_file.exists() else []
+    return completed.returncode, completed.stdout + completed.stderr, results
+
+
+def role_task(result):
+    """The task name without the role prefix, None for the role's argument validation."""
+    name = result['task'].split(' : ', 1)[-1]
+    return None if name.startswith('Validating arguments against arg spec') else name
+
+
+def host_results(results, host):
+    return [(role_task(r), r['status'], r['result'].get('changed', False)) for r in results if r['host'] == host and role_task(r)]
+
+
+def summary_of(results, host):
+    return next(r['result']['msg'] for r in results if r['host'] == host and role_task(r) == ROLE_TASKS[-1])
+
+
+def test_provision_vc_upgrades_and_configures_in_batches_then_changes_nothing(vcsim, tmp_path):
+    sim = vcsim(spec())
+    inventory_path = inventory(sim, tmp_path)
+
+    returncode, output, results = run_provision_vc(tmp_path, inventory_path, '-e', 'provision_vc_batch=2')
+    assert returncode == 0, output[-6000:]
+    for host in ('site-vc1', 'site-vc2', 'site-sw1'):
+        tasks = [task for task, _status, _changed in host_results(results, host)]
+        # validate_inventory runs once per batch, on its first host: batches are [site-vc1, site-vc2] and [site-sw1].
+        assert tasks == (ROLE_TASKS if host != 'site-vc2' else ROLE_TASKS[1:])
+        vc = sim.vc(host)
+        assert {member.version for member in vc.members} == {TARGET}
+        assert vc.config.committed.findtext('system/host-name') == host
+        summary = summary_of(results, host)
+        assert set(summary['versions_before'].values()) == {OLD} and set(summary['versions_after'].values()) == {TARGET}
+        assert summary['upgraded_members'] == list(range(len(vc.members))) and summary['failed_members'] == []
+        assert summary['configuration_changed'] is True and summary['upgrade_events'] > 0
+        assert summary['target_version'] == TARGET and summary['elapsed_seconds'] > 0
+    assert summary_of(results, 'site-sw1')['topology_after'] == 'standalone'
+    assert sorted(summary_of(results, 'site-vc1')['roles_after']) == ['0:PE3714106000', '1:PE3714106001', '2:PE3714106002']
+
+    # serial: 2 - the second batch is not touched before the first is done, and the first batch runs side by side.
+    first_batch_done = max(sim.vc(host).events('config_commit')[-1]['ts'] for host in ('site-vc1', 'site-vc2'))
+    assert first_batch_done < sim.vc('site-sw1').events('session_open')[0]['ts']
+    assert sim.vc('site-vc2').events('session_open')[0]['ts'] < sim.vc('site-vc1').events('config_commit')[-1]['ts']
+
+    returncode, output, results = run_provision_vc(tmp_path, inventory_path)
+    assert returncode == 0, output[-6000:]
+    changed = [(r['host'], r['task']) for r in results if r['result'].get('changed')]
+    assert changed == [], 'a second run changed something: %s' % changed
+    assert all(set(summary_of(results, host)['versions_before'].values()) == {TARGET} for host in ('site-vc1', 'site-vc2', 'site-sw1'))
+
+
+def test_without_virtual_chassis_steps_only_the_configuration_stage_runs(vcsim, tmp_path):
+    # What a lab vSRX or vJunos-switch gets (docs/testing.md): no show virtual-chassis, no upgrade.
+    sim = vcsim(spec())
+    inventory_path = inventory(sim, tmp_path)
+    returncode, output, results = run_provision_vc(tmp_path, inventory_path, '-e', 'provision_vc_hosts=site-sw1',
+                                                   '-e', 'provision_vc_virtual_chassis=false')
+    assert returncode == 0, output[-6000:]
+    ran = [task for task, status, _changed in host_results(results, 'site-sw1') if status != 'skipped']
+    assert ran == [ROLE_TASKS[0], ROLE_TASKS[1], ROLE_TASKS[8], ROLE_TASKS[10]]
+    summary = summary_of(results, 'site-sw1')
+    assert summary['configuration_changed'] is True and summary['versions_after'] == {} and summary['topology_after'] == '(not read)'
+    vc = sim.vc('site-sw1')
+    assert vc.config.committed.findtext('system/host-name') == 'site-sw1' and {m.version for m in vc.members} == {OLD}
+    assert not vc.events('rpc', name='get-virtual-chassis-information')
