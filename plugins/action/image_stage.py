@@ -49,6 +49,7 @@ class ActionModule(DeviceActionBase):
 
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    HOST_VARIABLE_DEFAULTS = {'software': 'ztp_software'}
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -58,7 +59,7 @@ class ActionModule(DeviceActionBase):
         if not (HAS_PYEZ and HAS_TRANSFER_LIBRARIES):
             return dict(result, failed=True, msg='junos.ztp.image_stage needs junos-eznc, ncclient, paramiko and scp on the controller: %s'
                         % (PYEZ_IMPORT_ERROR or TRANSFER_IMPORT_ERROR))
-        params, problems = self.in_process_parameters(task_vars, ARGUMENT_SPEC, {'software': 'ztp_software'})
+        params, problems = self.in_process_parameters(task_vars, ARGUMENT_SPEC)
         software = None
         if not problems:
             problems = _option_problems(params)

@@ -11,14 +11,12 @@ swaps the records directory on the phone-home server host in one step (one archi
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 import tempfile
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
-from ansible.template import trust_as_template
 
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
     HOST_VARIABLES,
@@ -29,6 +27,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
 )
 from ansible_collections.junos.ztp.plugins.module_utils._phs_records import phone_home_hosts, render_records
 from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
+from ansible_collections.junos.ztp.plugins.plugin_utils._templates import TemplateRendering
 
 ARGUMENT_SPEC = {
     'dest': {'type': 'path', 'required': True},
@@ -38,7 +37,7 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
+class ActionModule(TemplateRendering, ActionBase):
     TRANSFERS_FILES = True
     _requires_connection = True
 
@@ -112,11 +111,7 @@ class ActionModule(ActionBase):
         """Render a configuration template with that host's variables, like ansible.builtin.template would."""
         field = 'ztp_configuration.template'
         try:
-            source = self._find_needle('templates', path)
-            text = trust_as_template(self._loader.get_text_file_contents(source))
-            searchpath = [os.path.dirname(source)] + list(task_vars.get('ansible_search_path', []))
-            templar = self._templar.copy_with_new_env(searchpath=searchpath, available_variables=dict(hostvars.raw_get(host), hostvars=hostvars))
-            return templar.template(text, escape_backslashes=False) or ''
+            return self.render_template(path, task_vars, dict(hostvars.raw_get(host), hostvars=hostvars))
         except AnsibleError as exc:
             problems.append(Problem(host, field, 'cannot render %s: %s' % (path, exc)))
             return None

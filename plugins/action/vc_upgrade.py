@@ -18,14 +18,6 @@ from ansible_collections.junos.ztp.plugins.plugin_utils._device_action import De
 
 display = Display()
 
-# Option -> the data-model host variable it defaults to.
-HOST_VARIABLE_DEFAULTS = {
-    'software': 'ztp_software',
-    'members': 'ztp_members',
-    'topology': 'ztp_topology',
-    'provisioning_mode': 'ztp_provisioning_mode',
-    'member_detection_timeout': 'ztp_member_detection_timeout',
-}
 ARGUMENT_SPEC = dict(
     CONNECTION_ARGUMENT_SPEC,
     software={'type': 'dict'},
@@ -92,6 +84,14 @@ class ActionModule(DeviceActionBase):
 
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+    # Option -> the data-model host variable it defaults to.
+    HOST_VARIABLE_DEFAULTS = {
+        'software': 'ztp_software',
+        'members': 'ztp_members',
+        'topology': 'ztp_topology',
+        'provisioning_mode': 'ztp_provisioning_mode',
+        'member_detection_timeout': 'ztp_member_detection_timeout',
+    }
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -126,7 +126,7 @@ class ActionModule(DeviceActionBase):
 
     def _parameters(self, host, task_vars):
         """Task arguments, with the data model's host variables as defaults; every problem at once."""
-        params, messages = self.in_process_parameters(task_vars, ARGUMENT_SPEC, HOST_VARIABLE_DEFAULTS)
+        params, messages = self.in_process_parameters(task_vars, ARGUMENT_SPEC)
         problems = ['%s: %s' % (host, message) for message in messages]
         if problems:
             return params, problems
@@ -136,8 +136,8 @@ class ActionModule(DeviceActionBase):
             problems.append('%s: install_timeout must be a positive number of seconds, got %d' % (host, params['install_timeout']))
         if params['notification_url'] and not params['notification_url'].startswith('https://'):
             problems.append('%s: notification_url must be an https:// URL (the phone-home server), got %r' % (host, params['notification_url']))
-        model, data_model_problems = validate_host(host, {variable: params[option] for option, variable in HOST_VARIABLE_DEFAULTS.items()})
+        model, data_model_problems = validate_host(host, {variable: params[option] for option, variable in self.HOST_VARIABLE_DEFAULTS.items()})
         problems += [str(problem) for problem in data_model_problems]
-        for option, variable in HOST_VARIABLE_DEFAULTS.items():
+        for option, variable in self.HOST_VARIABLE_DEFAULTS.items():
             params[option] = model[variable]
         return params, problems

@@ -9,4 +9,4 @@ from ansible_collections.junos.ztp.plugins.plugin_utils._device_action import De
 
 
 class ActionModule(DeviceActionBase):
-    pass
+    HOST_VARIABLE_DEFAULTS = {'members': 'ztp_members', 'topology': 'ztp_topology', 'provisioning_mode': 'ztp_provisioning_mode'}

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import tempfile
 import time
@@ -113,6 +115,18 @@ def send_expecting_disconnect(device, rpc_name, **rpc_args):
         return None
 
 
+@contextlib.contextmanager
+def _quiet_paramiko():
+    """A device that is still booting half-opens SSH; paramiko would print a traceback per attempt."""
+    logger = logging.getLogger('paramiko.transport')
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def wait_for_device(params, timeout, ready=None, interval=2.0, clock=time.monotonic, sleep=time.sleep):
     """Re-open a session until it succeeds and ``ready(device)`` is true; return the open device.
 
@@ -120,19 +134,20 @@ def wait_for_device(params, timeout, ready=None, interval=2.0, clock=time.monoto
     """
     deadline = clock() + timeout
     reason = 'no attempt made'
-    while True:
-        try:
-            device = open_device(params)
-        except DeviceConnectionError as exc:
-            reason = str(exc)
-        else:
+    with _quiet_paramiko():
+        while True:
             try:
-                if ready is None or ready(device):
-                    return device
-                reason = 'the device answered but was not ready yet'
-            except CUT_SHORT_ERRORS + (junos_exception.RpcError,) as exc:
-                reason = 'the device answered but %s' % exc.__class__.__name__
-            close_quietly(device)
-        if clock() + interval > deadline:
-            raise TimeoutError('%s did not come back within %d s: %s' % (params['host'], timeout, reason))
-        sleep(interval)
+                device = open_device(params)
+            except DeviceConnectionError as exc:
+                reason = str(exc)
+            else:
+                try:
+                    if ready is None or ready(device):
+                        return device
+                    reason = 'the device answered but was not ready yet'
+                except CUT_SHORT_ERRORS + (junos_exception.RpcError,) as exc:
+                    reason = 'the device answered but %s' % exc.__class__.__name__
+                close_quietly(device)
+            if clock() + interval > deadline:
+                raise TimeoutError('%s did not come back within %d s: %s' % (params['host'], timeout, reason))
+            sleep(interval)

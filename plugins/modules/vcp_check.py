@@ -33,6 +33,7 @@ options:
   members:
     description:
       - The intended members, as the C(ztp_members) inventory variable gives them (see C(docs/data-model.md)).
+      - Defaults to the host's C(ztp_members) when the task does not give it.
         Each needs C(serial_number); C(member_id) and C(model) are checked when given and required with O(topology=full).
       - Checked with the inventory's own rules (unique serial numbers and member IDs, member IDs 0 to 9) before the
         device is contacted.
@@ -43,12 +44,14 @@ options:
     description:
       - How much of the VC is intended, as C(ztp_topology). C(none) a standalone switch, C(minimum) a VC whose
         members are discovered, C(full) exactly the listed members.
+      - Defaults to the host's C(ztp_topology), then to C(minimum).
     type: str
     choices: [none, minimum, full]
     default: minimum
   provisioning_mode:
     description:
       - As C(ztp_provisioning_mode). C(strict) needs O(topology=full).
+      - Defaults to the host's C(ztp_provisioning_mode), then to C(default).
     type: str
     choices: [default, strict]
     default: default

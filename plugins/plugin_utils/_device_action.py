@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from ansible import constants as C
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
@@ -31,6 +32,9 @@ CONNECTION_VARIABLES = {
 class DeviceActionBase(ActionBase):
     """Fill connection options from host variables, then run the module (or let a subclass do the work)."""
 
+    # Module option -> the data-model host variable it defaults to when the task does not give it.
+    HOST_VARIABLE_DEFAULTS = {}
+
     def connection_args(self, task_vars):
         """The connection options for this host: task arguments win over host variables."""
         args = {}
@@ -47,19 +51,23 @@ class DeviceActionBase(ActionBase):
         args['host_key_checking'] = boolean(args['host_key_checking'], strict=False)
         return args
 
-    def in_process_parameters(self, task_vars, argument_spec, host_variable_defaults=None):
-        """For plugins that do the work themselves: (validated parameters, problems).
-
-        Task arguments, then connection options from host variables, then each option in
-        ``host_variable_defaults`` (option -> data-model variable) from the host's variable when not given.
-        """
-        args = dict(self._task.args)
+    def in_process_parameters(self, task_vars, argument_spec):
+        """For plugins that do the work themselves: (validated parameters, problems) of module_args + connection options."""
+        args = self.module_args(task_vars)
         args.update(self.connection_args(task_vars))
-        for option, variable in (host_variable_defaults or {}).items():
-            if args.get(option) is None and task_vars.get(variable) is not None:
-                args[option] = self._templar.template(task_vars[variable])
         validation = ArgumentSpecValidator(argument_spec).validate(args)
         return validation.validated_parameters, list(validation.error_messages)
+
+    def module_args(self, task_vars):
+        """The module's arguments before the connection options: the task's, with HOST_VARIABLE_DEFAULTS filled in.
+
+        Subclasses extend this; an AnsibleError raised here fails the task with the host named.
+        """
+        args = dict(self._task.args)
+        for option, variable in self.HOST_VARIABLE_DEFAULTS.items():
+            if args.get(option) is None and task_vars.get(variable) is not None:
+                args[option] = self._templar.template(task_vars[variable])
+        return args
 
     @staticmethod
     def digest_cache_dir():
@@ -73,7 +81,10 @@ class DeviceActionBase(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        module_args = dict(self._task.args)
+        try:
+            module_args = self.module_args(task_vars)
+        except AnsibleError as exc:
+            return dict(result, failed=True, msg='%s: %s' % (task_vars.get('inventory_hostname'), exc))
         module_args.update(self.connection_args(task_vars))
         result.update(self._execute_module(module_args=module_args, task_vars=task_vars))
         return result

@@ -1,0 +1,23 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, junos.ztp contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rendering a configuration template the way ansible.builtin.template does. PRIVATE to junos.ztp."""
+
+from __future__ import annotations
+
+import os
+
+from ansible.template import trust_as_template
+
+
+class TemplateRendering:
+    """Mixin for action plugins: render a template file found like ansible.builtin.template finds it."""
+
+    def render_template(self, path, task_vars, variables=None):
+        """The rendered text of ``path`` (searched in templates/), with ``variables`` or the task's own."""
+        source = self._find_needle('templates', path)
+        text = trust_as_template(self._loader.get_text_file_contents(source))
+        environment = {'searchpath': [os.path.dirname(source)] + list(task_vars.get('ansible_search_path', []))}
+        if variables is not None:
+            environment['available_variables'] = variables
+        return self._templar.copy_with_new_env(**environment).template(text, escape_backslashes=False) or ''
