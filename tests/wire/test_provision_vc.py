@@ -141,3 +141,29 @@ def test_without_virtual_chassis_steps_only_the_configuration_stage_runs(vcsim, 
     vc = sim.vc('site-sw1')
     assert vc.config.committed.findtext('system/host-name') == 'site-sw1' and {m.version for m in vc.members} == {OLD}
     assert not vc.events('rpc', name='get-virtual-chassis-information')
+
+
+def test_a_malformed_inventory_fails_before_any_device_is_contacted(vcsim, tmp_path):
+    sim = vcsim(spec())
+    inventory_path = inventory(sim, tmp_path)
+    data = yaml.safe_load(inventory_path.read_text())
+    vc1 = data['all']['children']['virtual_chassis']['hosts']['site-vc1']
+    vc2 = data['all']['children']['virtual_chassis']['hosts']['site-vc2']
+    sw1 = data['all']['children']['standalone']['hosts']['site-sw1']
+    vc1['ztp_members'][2]['member_id'] = 12
+    vc2['ztp_members'][1]['serial_number'] = 'PE3714106000'
+    vc2['ztp_software'] = dict(vc2['ztp_software'], images=[dict(vc2['ztp_software']['images'][0], sha256='abc')])
+    sw1['ztp_members'][0]['mac_address'] = 'not-a-mac'
+    inventory_path.write_text(yaml.safe_dump(data))
+
+    returncode, output, results = run_provision_vc(tmp_path, inventory_path)
+    assert returncode != 0
+    failure = next(r['result'] for r in results if r['status'] == 'failed')
+    assert failure['problems'] == [
+        "site-sw1: ztp_members[0].mac_address: is not a MAC address: 'not-a-mac'",
+        'site-vc1: ztp_members[2].member_id: must be 0 to 9, got 12',
+        "site-vc2: ztp_software.images[0].sha256: must be 64 hex digits, got 'abc'",
+        'site-vc2: ztp_members[1].serial_number: serial number PE3714106000 is also used by host site-vc1',
+    ]
+    for name in ('site-vc1', 'site-vc2', 'site-sw1'):
+        assert sim.vc(name).sessions_opened == 0, '%s was contacted' % name
