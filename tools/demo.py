@@ -1,34 +1,56 @@
-"""`make demo`: provision the example inventory's Virtual Chassis end to end against simulated switches.
+"""`make demo`: both routes of the job end to end on 127.0.0.1, for the example inventory's switches.
 
 1. Starts one simulated VC per host of playbooks/inventory/example/ (tools/vcsim_fleet.py: the same serial numbers,
    models, member IDs and roles, every member on an older version so the upgrade really runs, time sped up 60 times),
-   with test images whose real sha256 replaces the example's placeholders.
-2. Writes an overlay inventory, .build/demo/inventory/, that points each host at its simulated VC.
-3. Runs playbooks/provision_vc.yml on both inventories with its output live, and the simulated members' installs,
-   reboots, role changes and commits shown as they happen; then prints what the simulated switches run now.
-The simulator is always stopped: on success, on failure and on Ctrl-C. Needs no terminal (CI runs it).
+   with test images (real md5, sha1 and sha256 replace the example's placeholders) served over HTTP by a file server.
+2. Starts the phone-home server from its role's package (roles/phone_home_server/files) with a self-signed certificate.
+3. Writes an overlay inventory, <workdir>/inventory/, that points each host at its simulated VC, the images at the file
+   server and ztp_phone_home at the phone-home server; the hosts that get phone-home records form the group
+   demo_phone_home, whose upgrade notifications go to that server.
+4. Renders the phone-home records with the junos.ztp.phs_records role into the server's records directory.
+5. Runs playbooks/provision_vc.yml on both inventories with its output live, and the simulated members' installs,
+   reboots, role changes and commits shown as they happen.
+6. Checks with junos.ztp.phs_status that each VC reported every member's upgrade (tools/demo_playbooks/phs_check.yml),
+   prints what the simulated switches run now next to what the phone-home server knows, and writes summary.json.
+The simulator, the phone-home server and the file server are always stopped: on success, on failure and on Ctrl-C.
+Needs no terminal (CI runs it). <workdir> is .build/demo, or $JUNOS_ZTP_DEMO_WORKDIR (the tests use a temporary one).
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from vcsim_fleet import REPO, Fleet, ansible_env, write_private  # noqa: E402  pylint: disable=wrong-import-position
+from vcsim_fleet import REPO, Fleet, ansible_env, terminate, write_private  # noqa: E402  pylint: disable=wrong-import-position
 from vcsim.control import call  # noqa: E402  pylint: disable=wrong-import-position
 
 INVENTORY = REPO / 'playbooks' / 'inventory' / 'example'
 PLAYBOOK = REPO / 'playbooks' / 'provision_vc.yml'
-WORKDIR = REPO / '.build' / 'demo'
+RECORDS_PLAYBOOK = REPO / 'tools' / 'demo_playbooks' / 'phs_records.yml'
+CHECK_PLAYBOOK = REPO / 'tools' / 'demo_playbooks' / 'phs_check.yml'
+PHS_PACKAGE = REPO / 'roles' / 'phone_home_server' / 'files'
+WORKDIR = Path(os.environ.get('JUNOS_ZTP_DEMO_WORKDIR') or REPO / '.build' / 'demo').resolve()
+# The overlay's group of hosts the phone-home server has records for (tools/demo_playbooks/phs_check.yml checks them).
+PHONE_HOME_GROUP = 'demo_phone_home'
+# Where the phone-home client posts notifications, under the server's base URL (docs/phone-home.md, Endpoints).
+NOTIFICATION_PATH = '/restconf/data/juniper-zerotouch-bootstrap-server:devices'
+PHS_START_SECONDS = 30
+RECORDS_LOAD_SECONDS = 10
 # Simulator events worth a line of their own while the playbook runs.
 SHOWN_EVENTS = {
     'install_start': lambda e: 'installing %s' % e.get('package', '').rsplit('/', 1)[-1],
@@ -45,15 +67,138 @@ def say(message):
     print('demo: %s' % message, flush=True)
 
 
-def write_overlay(directory, endpoints):
-    """An inventory that points each host at its simulated VC; layered over the example with a second -i."""
+def shown(path):
+    """A path as the user would type it: relative to the repository when it is inside."""
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def free_port():
+    """A TCP port nobody listens on now, on 127.0.0.1 (the server binds it a moment later)."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def loopback_env(env):
+    """Never send the demo's loopback requests through a proxy of the user's environment."""
+    bypass = ','.join(filter(None, [env.get('no_proxy') or env.get('NO_PROXY'), '127.0.0.1', 'localhost']))
+    return dict(env, no_proxy=bypass, NO_PROXY=bypass)
+
+
+class FileServer:
+    """The images directory over plain HTTP on 127.0.0.1, in a thread; each request is shown (the switches fetch here)."""
+
+    def __init__(self, directory, output_lock):
+        handler = functools.partial(_ShownRequestHandler, directory=str(directory), output_lock=output_lock)
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), handler)
+        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        if self.thread.is_alive():
+            self.server.shutdown()
+        self.server.server_close()
+
+
+class _ShownRequestHandler(SimpleHTTPRequestHandler):
+    def __init__(self, *args, output_lock, **kwargs):
+        self.output_lock = output_lock
+        super().__init__(*args, **kwargs)
+
+    def log_request(self, code='-', size='-'):
+        with self.output_lock:
+            print('  [file server] %s %s -> %s' % (self.command, self.path, getattr(code, 'value', code)), flush=True)
+
+    def log_error(self, format, *args):  # pylint: disable=redefined-builtin
+        pass  # the request line that follows says it
+
+
+class PhoneHomeServer:
+    """`python -m junos_ztp_phs` from the role's files, as a child process in a session of its own (like the simulator)."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.cert = directory / 'cert.pem'
+        self.key = directory / 'key.pem'
+        self.records = directory / 'records'
+        self.log = directory / 'server.log'
+        self.port = None
+        self.process = None
+        self.env = dict(os.environ, PYTHONPATH=str(PHS_PACKAGE))
+
+    @property
+    def url(self):
+        return 'https://127.0.0.1:%d' % self.port
+
+    def start(self):
+        """A certificate for 127.0.0.1, then the server on a free port; returns once its status API answers."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory.mkdir(parents=True)
+        tls = ['--cert', str(self.cert), '--key', str(self.key)]
+        subprocess.run([sys.executable, '-m', 'junos_ztp_phs.tls', '--name', '127.0.0.1'] + tls, env=self.env, check=True)
+        self.port = free_port()
+        with open(self.log, 'w') as log:
+            self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+                [sys.executable, '-m', 'junos_ztp_phs', '--records', str(self.records), '--db', str(self.directory / 'notifications.db'),
+                 '--listen', '127.0.0.1:%d' % self.port, '--reload-interval', '0.5'] + tls,
+                cwd=self.directory, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + PHS_START_SECONDS
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                return self.get('/status')
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError('the phone-home server did not start; see %s' % self.log)
+
+    def get(self, path):
+        """A status API answer, the certificate verified against the demo's own."""
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                             urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=str(self.cert))))
+        with opener.open(self.url + path, timeout=5) as response:
+            return json.load(response)
+
+    def wait_for_records(self):
+        """The records as the server has loaded them (it looks for a new version every half second)."""
+        deadline = time.monotonic() + RECORDS_LOAD_SECONDS
+        while time.monotonic() < deadline:
+            status = self.get('/status')
+            if status['records']:
+                return status
+            time.sleep(0.2)
+        raise RuntimeError('the phone-home server did not load the records of %s; see %s' % (self.records, self.log))
+
+    def stop(self):
+        """SIGTERM (the server closes its store); safe to call more than once."""
+        terminate(self.process)
+
+
+def write_overlay(directory, endpoints, phs):
+    """An inventory that points each host at its simulated VC and the phone-home server; layered over the example with a second -i."""
     shutil.rmtree(directory, ignore_errors=True)
     (directory / 'host_vars').mkdir(parents=True)
     (directory / 'group_vars').mkdir(exist_ok=True)
-    (directory / 'hosts.yml').write_text('---\n' + yaml.safe_dump({'all': {'hosts': {host: None for host in endpoints['hosts']}}}))
-    (directory / 'group_vars' / 'all.yml').write_text('---\n' + yaml.safe_dump({'ztp_software': endpoints['ztp_software']}, sort_keys=False))
+    write_hosts(directory, endpoints['hosts'], [])
+    overlay = {
+        'ztp_software': endpoints['ztp_software'],
+        'ztp_phone_home': {'server_url': phs.url, 'trust_anchor': str(phs.cert)},
+        # The switches fetch the images from the file server, the URL the phone-home records carry.
+        'provision_vc_image_source': 'url',
+    }
+    (directory / 'group_vars' / 'all.yml').write_text('---\n' + yaml.safe_dump(overlay, sort_keys=False))
+    notifications = {'provision_vc_notification_url': phs.url + NOTIFICATION_PATH, 'provision_vc_notification_ca_path': str(phs.cert)}
+    (directory / 'group_vars' / ('%s.yml' % PHONE_HOME_GROUP)).write_text('---\n' + yaml.safe_dump(notifications, sort_keys=False))
     for host, variables in endpoints['hosts'].items():
         write_private(directory / 'host_vars' / ('%s.yml' % host), '---\n' + yaml.safe_dump(variables, sort_keys=False))
+
+
+def write_hosts(directory, hosts, phone_home_hosts):
+    """The overlay's hosts.yml; the hosts the phone-home server has records for form PHONE_HOME_GROUP."""
+    inventory = {'all': {'hosts': {host: None for host in hosts},
+                         'children': {PHONE_HOME_GROUP: {'hosts': {host: None for host in phone_home_hosts}}}}}
+    (directory / 'hosts.yml').write_text('---\n' + yaml.safe_dump(inventory))
 
 
 class EventPrinter(threading.Thread):
@@ -91,48 +236,124 @@ class EventPrinter(threading.Thread):
                 return
 
 
-def run_playbook(overlay, output_lock):
-    command = [str(Path(sys.executable).with_name('ansible-playbook')), '-i', str(INVENTORY), '-i', str(overlay), str(PLAYBOOK), '--diff']
-    say('running ansible-playbook -i %s -i %s %s --diff' % (INVENTORY.relative_to(REPO), overlay.relative_to(REPO), PLAYBOOK.relative_to(REPO)))
-    with subprocess.Popen(command, cwd=REPO, env=ansible_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, bufsize=1) as process:
-        for line in process.stdout:
-            with output_lock:
-                sys.stdout.write(line)
-                sys.stdout.flush()
-        return process.wait()
+class Playbooks:
+    """ansible-playbook -i example -i overlay, output live; keeps each run's exit status and seconds for the summary."""
+
+    def __init__(self, overlay, output_lock):
+        self.overlay = overlay
+        self.output_lock = output_lock
+        self.runs = {}
+
+    def run(self, name, playbook, extra_vars=None, diff=False):
+        """Returns the exit status. Paths are absolute on the command line (ansible-playbook resolves some relative to
+        the playbook's directory) and shown relative to the repository."""
+        command = [str(Path(sys.executable).with_name('ansible-playbook')), '-i', str(INVENTORY), '-i', str(self.overlay), str(playbook)]
+        command += ['--diff'] if diff else []
+        for variable, value in (extra_vars or {}).items():
+            command += ['-e', '%s=%s' % (variable, value)]
+        say('running ansible-playbook %s' % ' '.join(command[1:]).replace(str(REPO) + os.sep, ''))
+        began = time.monotonic()
+        with subprocess.Popen(command, cwd=REPO, env=loopback_env(ansible_env()), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, bufsize=1) as process:
+            for line in process.stdout:
+                with self.output_lock:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+            returncode = process.wait()
+        self.runs[name] = {'exit_status': returncode, 'seconds': round(time.monotonic() - began, 1)}
+        return returncode
 
 
-def print_members(address):
-    say('what the simulated switches run now (read from the simulator, not from Ansible):')
+def phone_home_view(phs, host, since):
+    """What the phone-home server knows about one host since the demo began: state, stage, last event, count, per member."""
+    status = phs.get('/status/vcs/%s?since=%f' % (host, since))
+    return {'state': status['state'], 'stage': status['stage'], 'last_event': status['last_event'],
+            'notifications': len(status['history']), 'members': {serial: member['stage'] for serial, member in status['members'].items()}}
+
+
+def report(address, phs, phone_home_hosts, since):
+    """Print the switches (from the simulator) next to the phone-home server's view (its status API); returns both per host."""
+    say('what the simulated switches run now (from the simulator) and what the phone-home server heard (from its status API):')
+    hosts = {}
     for name, vc in sorted(call(address, {'op': 'status'}).items()):
-        print('  %s' % name)
-        for member in vc['members']:
-            print('    member %d  %-13s %-11s %-9s %s' % (member['id'], member['serial'], member['model'], member['role'] or '-', member['version']))
+        view = phone_home_view(phs, name, since) if name in phone_home_hosts else None
+        members = [{key: member[key] for key in ('id', 'serial', 'model', 'role', 'version')} for member in vc['members']]
+        hosts[name] = {'members': members, 'phone_home': view}
+        if view is None:
+            print('  %s  (no phone-home record: not provisioned by phone-home, so no notifications)' % name)
+        else:
+            last = view['last_event'] or {}
+            print('  %s  phone-home server: %d notifications, state %s, last %s: %s'
+                  % (name, view['notifications'], view['state'], view['stage'], last.get('message', '-')))
+        for member in members:
+            stage = view['members'].get(member['serial']) if view else None
+            row = (member['id'], member['serial'], member['model'], member['role'] or '-', member['version'], stage or '')
+            print(('    member %d  %-13s %-11s %-9s %-13s %s' % row).rstrip())
+    return hosts
+
+
+def write_summary(path, summary):
+    temporary = path.with_name(path.name + '.tmp')
+    temporary.write_text(json.dumps(summary, indent=2) + '\n')
+    os.replace(temporary, path)
 
 
 def main():
-    started = time.monotonic()
+    started, since = time.monotonic(), time.time()
+    WORKDIR.mkdir(parents=True, exist_ok=True)
+    output_lock = threading.Lock()
     fleet = Fleet([INVENTORY], WORKDIR / 'vcsim')
-    say('starting %d simulated switches on 127.0.0.1, every member on %s, time 60 times faster'
-        % (len(fleet.spec['vcs']), fleet.spec['vcs'][0]['members'][0]['version']))
+    files = FileServer(fleet.images_dir, output_lock)
+    phs = PhoneHomeServer(WORKDIR / 'phs')
+    summary_file = WORKDIR / 'summary.json'
+    summary_file.unlink(missing_ok=True)
     printer = None
     try:
-        endpoints = fleet.start()
-        write_overlay(WORKDIR / 'inventory', endpoints)
+        say('starting %d simulated switches on 127.0.0.1, every member on %s, time 60 times faster; images at %s'
+            % (len(fleet.spec['vcs']), fleet.spec['vcs'][0]['members'][0]['version'], files.url))
+        files.start()
+        endpoints = fleet.start(image_base_url=files.url)
+        phs.start()
+        say('phone-home server (roles/phone_home_server/files) listening on %s, log %s' % (phs.url, shown(phs.log)))
+        overlay = WORKDIR / 'inventory'
+        write_overlay(overlay, endpoints, phs)
+
+        playbooks = Playbooks(overlay, output_lock)
+        rendered = playbooks.run('phs_records', RECORDS_PLAYBOOK, extra_vars={'demo_phs_records': phs.records})
+        if rendered:
+            say('rendering the phone-home records failed (exit status %d)' % rendered)
+            return rendered
+        loaded = phs.wait_for_records()
+        phone_home_hosts = sorted(loaded['hosts'])
+        write_hosts(overlay, endpoints['hosts'], phone_home_hosts)
+        say('the phone-home server serves %d records (%s); their upgrade notifications go to it'
+            % (loaded['records'], ', '.join(phone_home_hosts)))
+
         address = json.loads(fleet.state_file.read_text())['control']
-        output_lock = threading.Lock()
         printer = EventPrinter(address, output_lock)
         printer.skip_history()
         printer.start()
-        returncode = run_playbook(WORKDIR / 'inventory', output_lock)
+        provisioned = playbooks.run('provision_vc', PLAYBOOK, diff=True)
         printer.stopping.set()
         printer.join(timeout=5)
         printer.poll()
-        print_members(address)
-        say('finished in %.0f s' % (time.monotonic() - started))
-        if returncode:
-            say('the playbook failed (exit status %d); the simulator log is %s' % (returncode, fleet.workdir / 'simulator.log'))
+        # After a failed provisioning the check could only fail too; the report below still shows what the server heard.
+        checked = 0 if provisioned else playbooks.run('phs_check', CHECK_PLAYBOOK, extra_vars={'demo_since': since})
+
+        hosts = report(address, phs, phone_home_hosts, since)
+        returncode = provisioned or checked
+        seconds = round(time.monotonic() - started, 1)
+        write_summary(summary_file, {
+            'exit_status': returncode, 'seconds': seconds, 'playbooks': playbooks.runs,
+            'target_version': endpoints['ztp_software']['version'], 'hosts': hosts,
+            'phone_home_server': {'url': phs.url, 'pid': phs.process.pid, 'records': loaded['records']},
+            'simulator': {'pid': fleet.process.pid}, 'file_server': files.url,
+        })
+        say('finished in %.0f s; summary in %s' % (seconds, shown(summary_file)))
+        if provisioned:
+            say('the playbook failed (exit status %d); the simulator log is %s' % (provisioned, shown(fleet.workdir / 'simulator.log')))
+        elif checked:
+            say('the phone-home server did not hear every upgrade (exit status %d); its log is %s' % (checked, shown(phs.log)))
         return returncode
     except KeyboardInterrupt:
         say('interrupted')
@@ -141,7 +362,9 @@ def main():
         if printer is not None:
             printer.stopping.set()
         fleet.stop()
-        say('simulator stopped')
+        phs.stop()
+        files.stop()
+        say('simulator, phone-home server and file server stopped')
 
 
 if __name__ == '__main__':

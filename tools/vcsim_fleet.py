@@ -5,8 +5,9 @@ serial numbers, models, member IDs, roles and priorities, every member on an old
 really runs; makes a test image for each ``ztp_software`` image (inventories carry placeholder URLs and
 checksums); starts the simulator CLI; and says how to reach each host: ``endpoints.json`` in the work
 directory holds ``{"hosts": {host: {ansible_host, ansible_port, ansible_user, ansible_password,
-ztp_known_hosts_file}}, "ztp_software": {...}, "images": {file name: {local_path, sha256, ...}}}``.
-Only the version and each image's ``models`` and ``file`` are read from the inventory's ``ztp_software``.
+ztp_known_hosts_file}}, "ztp_software": {...}, "images": {file name: {local_path, md5, sha1, sha256, ...}}}``.
+Only the version and each image's ``models`` and ``file`` are read from the inventory's ``ztp_software``;
+each image gets a ``url`` too when the caller serves the images directory (``Fleet.start(image_base_url=...)``).
 
     python tools/vcsim_fleet.py start --inventory DIR [--inventory DIR ...] --workdir DIR [--time-scale S]
     python tools/vcsim_fleet.py stop --workdir DIR
@@ -86,16 +87,22 @@ def fleet_spec(hostvars, password, time_scale=DEFAULT_TIME_SCALE, version=OLD_VE
     return {'time_scale': time_scale, 'user': users.pop(), 'password': password, 'vcs': vcs}
 
 
-def sha256_of(path):
-    digest = hashlib.sha256()
+def checksums_of(path):
+    """md5, sha1 and sha256 in one read: phone-home records carry all three (the legacy client needs md5 and sha1)."""
+    digests = {name: hashlib.new(name) for name in ('md5', 'sha1', 'sha256')}
     with open(path, 'rb') as stream:
         for block in iter(lambda: stream.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
+            for digest in digests.values():
+                digest.update(block)
+    return {name: digest.hexdigest() for name, digest in digests.items()}
 
 
-def make_images(hostvars, spec, directory, size=IMAGE_BYTES):
-    """A test image for each ztp_software image some simulated member needs; returns ztp_software with local_path and sha256."""
+def make_images(hostvars, spec, directory, size=IMAGE_BYTES, base_url=None):
+    """A test image for each ztp_software image some simulated member needs.
+
+    Returns ztp_software with each image's local_path and checksums, and its url (``base_url`` + file name) when the
+    caller serves ``directory`` at ``base_url``.
+    """
     software = next((v['ztp_software'] for v in hostvars.values() if v.get('ztp_software')), None)
     if software is None:
         return None
@@ -106,7 +113,10 @@ def make_images(hostvars, spec, directory, size=IMAGE_BYTES):
         matching = [model for model in models if any(fnmatch(model, pattern) for pattern in image['models'])]
         if matching:
             path = make_image(directory / image['file'], software['version'], family_of(matching[0]), size)
-            images.append({'models': image['models'], 'file': image['file'], 'local_path': str(path), 'sha256': sha256_of(path)})
+            entry = {'models': image['models'], 'file': image['file'], 'local_path': str(path), **checksums_of(path)}
+            if base_url:
+                entry['url'] = base_url.rstrip('/') + '/' + image['file']
+            images.append(entry)
     return {'version': software['version'], 'images': images}
 
 
@@ -119,6 +129,17 @@ def endpoints(state, spec, software):
         'ztp_software': software,
         'images': {image['file']: image for image in (software or {}).get('images', [])},
     }
+
+
+def terminate(process, timeout=STOP_SECONDS):
+    """SIGTERM a child process we started (it shuts down cleanly), SIGKILL after ``timeout``; nothing when it is gone or None."""
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def write_private(path, text):
@@ -143,8 +164,14 @@ class Fleet:
     def state_file(self):
         return self.workdir / 'state.json'
 
-    def start(self):
+    @property
+    def images_dir(self):
+        return self.workdir / 'images'
+
+    def start(self, image_base_url=None):
         """Start the simulator, make the images, write endpoints.json; returns the endpoints.
+
+        ``image_base_url``: where the caller serves ``images_dir`` (it is emptied first); each image's url then points there.
 
         The simulator runs in a session of its own: a Ctrl-C in the terminal stops the playbook, not the switches,
         and whoever started them stops them (``stop()``, or ``stop_detached`` after the CLI's ``start``).
@@ -160,7 +187,7 @@ class Fleet:
                  '--state', str(self.state_file)],
                 cwd=REPO, env=ansible_env(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         state = self._wait_ready()
-        software = make_images(self.hostvars, self.spec, self.workdir / 'images')
+        software = make_images(self.hostvars, self.spec, self.images_dir, base_url=image_base_url)
         self.endpoints = endpoints(state, self.spec, software)
         write_private(self.workdir / 'endpoints.json', json.dumps(self.endpoints, indent=2))
         return self.endpoints
@@ -177,13 +204,7 @@ class Fleet:
 
     def stop(self):
         """Stop the simulator this object started; safe to call more than once."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
 
 
 def stop_detached(workdir):

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import tempfile
@@ -25,6 +24,12 @@ except ImportError as exc:
     HAS_PYEZ = False
     PYEZ_IMPORT_ERROR = exc
     CUT_SHORT_ERRORS = (EOFError, OSError)
+
+# paramiko logs each failed SSH attempt (a rebooting device half-opens SSH) with a traceback, on ncclient's
+# logger for NETCONF sessions. With no handler configured Python prints those on stderr; a NullHandler keeps
+# them for users who configure logging.
+for _logger in ('paramiko', 'ncclient'):
+    logging.getLogger(_logger).addHandler(logging.NullHandler())
 
 # host and user are not required: the action plugin fills them from ansible_host / ansible_user (see the doc fragment).
 CONNECTION_ARGUMENT_SPEC = {
@@ -115,18 +120,6 @@ def send_expecting_disconnect(device, rpc_name, **rpc_args):
         return None
 
 
-@contextlib.contextmanager
-def _quiet_paramiko():
-    """A device that is still booting half-opens SSH; paramiko would print a traceback per attempt."""
-    logger = logging.getLogger('paramiko.transport')
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def wait_for_device(params, timeout, ready=None, interval=2.0, clock=time.monotonic, sleep=time.sleep):
     """Re-open a session until it succeeds and ``ready(device)`` is true; return the open device.
 
@@ -134,20 +127,19 @@ def wait_for_device(params, timeout, ready=None, interval=2.0, clock=time.monoto
     """
     deadline = clock() + timeout
     reason = 'no attempt made'
-    with _quiet_paramiko():
-        while True:
+    while True:
+        try:
+            device = open_device(params)
+        except DeviceConnectionError as exc:
+            reason = str(exc)
+        else:
             try:
-                device = open_device(params)
-            except DeviceConnectionError as exc:
-                reason = str(exc)
-            else:
-                try:
-                    if ready is None or ready(device):
-                        return device
-                    reason = 'the device answered but was not ready yet'
-                except CUT_SHORT_ERRORS + (junos_exception.RpcError,) as exc:
-                    reason = 'the device answered but %s' % exc.__class__.__name__
-                close_quietly(device)
-            if clock() + interval > deadline:
-                raise TimeoutError('%s did not come back within %d s: %s' % (params['host'], timeout, reason))
-            sleep(interval)
+                if ready is None or ready(device):
+                    return device
+                reason = 'the device answered but was not ready yet'
+            except CUT_SHORT_ERRORS + (junos_exception.RpcError,) as exc:
+                reason = 'the device answered but %s' % exc.__class__.__name__
+            close_quietly(device)
+        if clock() + interval > deadline:
+            raise TimeoutError('%s did not come back within %d s: %s' % (params['host'], timeout, reason))
+        sleep(interval)

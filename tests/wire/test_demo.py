@@ -1,0 +1,91 @@
+"""`make demo` (tools/demo.py) end to end as CI runs it: no terminal, a work directory of its own (JUNOS_ZTP_DEMO_WORKDIR)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from playbook import REPO
+
+EXAMPLE = REPO / 'playbooks' / 'inventory' / 'example'
+# The example's two Virtual Chassis are provisioned by phone-home; ams1-sw1 by DHCP ZTP, so it has no record.
+PHONE_HOME_HOSTS = {'ams1-vc1', 'ams1-vc2'}
+# Per upgraded member, vc_upgrade posts vc-member-image-installed, vc-member-reboot-initiated, vc-member-upgrade-success.
+NOTIFICATIONS_PER_MEMBER = 3
+
+
+def example_members():
+    """host -> serial numbers, from the example inventory's host_vars."""
+    return {path.stem: sorted(member['serial_number'] for member in yaml.safe_load(path.read_text())['ztp_members'])
+            for path in (EXAMPLE / 'host_vars').glob('*.yml')}
+
+
+def listening(url):
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture(scope='module')
+def demo(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp('demo')
+    completed = subprocess.run([sys.executable, str(REPO / 'tools' / 'demo.py')], cwd=REPO, env=dict(os.environ, JUNOS_ZTP_DEMO_WORKDIR=str(workdir)),
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600, check=False)
+    summary_file = workdir / 'summary.json'
+    return completed, json.loads(summary_file.read_text()) if summary_file.exists() else None, workdir
+
+
+def test_the_demo_succeeds_in_its_own_work_directory(demo):
+    completed, summary, workdir = demo
+    assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-3000:]
+    assert summary is not None and summary['exit_status'] == 0
+    assert {name: run['exit_status'] for name, run in summary['playbooks'].items()} == {'phs_records': 0, 'provision_vc': 0, 'phs_check': 0}
+    assert '.build/demo' not in completed.stdout  # the user's own demo directory is left alone
+    assert (workdir / 'phs' / 'records' / 'index.json').is_file()
+
+
+def test_every_member_of_every_vc_runs_the_target_version(demo):
+    _completed, summary, _workdir = demo
+    target = yaml.safe_load((EXAMPLE / 'group_vars' / 'all.yml').read_text())['ztp_software']['version']
+    assert summary['target_version'] == target
+    assert {host: sorted(m['serial'] for m in vc['members']) for host, vc in summary['hosts'].items()} == example_members()
+    assert {(host, m['serial']): m['version'] for host, vc in summary['hosts'].items() for m in vc['members']} == {
+        (host, serial): target for host, serials in example_members().items() for serial in serials}
+
+
+def test_the_phone_home_server_heard_every_upgrade_of_each_vc(demo):
+    _completed, summary, _workdir = demo
+    assert summary['phone_home_server']['records'] == sum(len(example_members()[host]) for host in PHONE_HOME_HOSTS)
+    assert {host for host, vc in summary['hosts'].items() if vc['phone_home'] is not None} == PHONE_HOME_HOSTS
+    for host in PHONE_HOME_HOSTS:
+        view = summary['hosts'][host]['phone_home']
+        assert view['notifications'] == NOTIFICATIONS_PER_MEMBER * len(example_members()[host]), view
+        assert view['state'] == 'in-progress' and view['stage'] == 'vc-member-upgrade-success', view
+        assert set(view['members']) == set(example_members()[host])
+
+
+def test_everything_the_demo_started_is_stopped(demo):
+    completed, summary, _workdir = demo
+    assert 'simulator, phone-home server and file server stopped' in completed.stdout
+    assert not listening(summary['phone_home_server']['url'])
+    assert not listening(summary['file_server'])
+    assert not running(summary['phone_home_server']['pid'])
+    assert not running(summary['simulator']['pid'])
