@@ -52,7 +52,7 @@ class Notifier:
         if self.consecutive_failures >= MAX_CONSECUTIVE_FAILURES:
             self.skipped += 1
             return
-        serial = event.get('reporter') or event.get('serial')
+        serial = event.get('reporter') or event.get('serial_number')
         url = '%s/device=%s/notification' % (self.base_url, serial)
         try:
             # The phone-home protocol's authentication: the serial number as user name, an empty password.

@@ -129,7 +129,7 @@ def describe_member(event):
     """``member 2 (PE3714100999, Linecard)``: how a member-specific notification names its member; None for the VC."""
     if event.get('member_id') is None:
         return None
-    return 'member %s (%s, %s)' % (event['member_id'], event.get('serial') or 'serial unknown', event.get('role') or 'NotPrsnt')
+    return 'member %s (%s, %s)' % (event['member_id'], event.get('serial_number') or 'serial unknown', event.get('role') or 'NotPrsnt')
 
 
 def notification_message(event):
@@ -154,7 +154,7 @@ def plan_upgrade(facts, software, expected_members=(), topology='none', mode='de
 
     ``facts``: read_virtual_chassis facts. ``expected_members``: ztp_members (serial_number, member_id).
     Returns ``{'steps': [...], 'problems': [...], 'missing': [...]}``: steps are linecards in member-ID
-    order, then the backup, then the primary, each ``{phase, member_id, serial, model, role, image,
+    order, then the backup, then the primary, each ``{phase, member_id, serial_number, model, role, image,
     from_version, to_version, action: upgrade|skip, reason}``; members that are not present, or already
     run the target, are steps with action ``skip`` and the reason. ``missing``: expected members the
     Virtual Chassis does not show as present (a problem in strict mode only).
@@ -165,7 +165,7 @@ def plan_upgrade(facts, software, expected_members=(), topology='none', mode='de
         present = member['status'] == 'present'
         image = image_for_model(software, member.get('model') or '') if present else None
         step = {'phase': PHASE_OF_ROLE.get(member.get('role')), 'member_id': member['member_id'],
-                'serial': member.get('serial_number'), 'model': member.get('model'), 'role': member.get('role'),
+                'serial_number': member.get('serial_number'), 'model': member.get('model'), 'role': member.get('role'),
                 'image': image['file'] if image else None, 'from_version': member.get('version'), 'to_version': target,
                 'action': 'upgrade', 'reason': None}
         if not present:
@@ -177,12 +177,12 @@ def plan_upgrade(facts, software, expected_members=(), topology='none', mode='de
                             % (member['member_id'], member.get('serial_number'), member.get('model')))
         steps.append(step)
     present_serials = {m.get('serial_number') for m in facts['members'] if m['status'] == 'present'}
-    missing = [{'member_id': m.get('member_id'), 'serial': m['serial_number']}
+    missing = [{'member_id': m.get('member_id'), 'serial_number': m['serial_number']}
                for m in expected_members if m['serial_number'] not in present_serials]
     if mode == 'strict':
         if topology != 'full':
             problems.append('provisioning_mode strict needs topology full (every member listed with its serial number)')
-        problems += ['member %s (%s) is expected but not present in the Virtual Chassis' % (m['member_id'], m['serial'])
+        problems += ['member %s (%s) is expected but not present in the Virtual Chassis' % (m['member_id'], m['serial_number'])
                      for m in missing]
     if any(s['role'] is None and s['action'] == 'upgrade' for s in steps):
         problems.append('the Virtual Chassis reports a present member without a role')
@@ -420,7 +420,7 @@ class PyezOperations:
 class VcUpgrade:
     """Run the upgrade of one Virtual Chassis through ``ops`` (PyezOperations, or a fake with the same methods).
 
-    ``emit(event)`` receives every notification as it happens: ``{type, message, member_id, serial, role, time,
+    ``emit(event)`` receives every notification as it happens: ``{type, message, member_id, serial_number, role, time,
     detail}`` plus ``reporter``, the serial of the member that is primary at that moment (the member a
     phone-home client would report as). The result lists the same events without ``reporter``.
     """
@@ -454,7 +454,7 @@ class VcUpgrade:
 
     def emit(self, kind, message, member_id=None, detail=None):
         identity = self.identity.get(member_id, {})
-        event = {'type': kind, 'message': message, 'member_id': member_id, 'serial': identity.get('serial_number'),
+        event = {'type': kind, 'message': message, 'member_id': member_id, 'serial_number': identity.get('serial_number'),
                  'role': JUNOS_ROLE.get(self.roles.get(member_id)), 'time': utc_now(), 'detail': detail}
         self.events.append(event)
         self.emit_callback(dict(event, reporter=self.primary_serial))
@@ -798,11 +798,11 @@ class VcUpgrade:
             if outcome == PLANNED and not self.check_mode:
                 self.outcomes[member_id] = NOT_ATTEMPTED
         if facts is not None:
-            members = [{'member_id': m['member_id'], 'serial': m.get('serial_number'), 'model': m.get('model'), 'role': m.get('role'),
+            members = [{'member_id': m['member_id'], 'serial_number': m.get('serial_number'), 'model': m.get('model'), 'role': m.get('role'),
                         'status': m['status'], 'version': m.get('version'), 'outcome': self._final_outcome(m),
                         'detail': self.details.get(m['member_id'])} for m in facts['members']]
         else:
-            members = [{'member_id': member_id, 'serial': self.identity.get(member_id, {}).get('serial_number'),
+            members = [{'member_id': member_id, 'serial_number': self.identity.get(member_id, {}).get('serial_number'),
                         'model': self.identity.get(member_id, {}).get('model'), 'role': None, 'status': None, 'version': None,
                         'outcome': outcome, 'detail': self.details.get(member_id)} for member_id, outcome in sorted(self.outcomes.items())]
         failed_members = sorted(member_id for member_id, outcome in self.outcomes.items() if outcome in FAILED_OUTCOMES)
@@ -826,7 +826,7 @@ class VcUpgrade:
                 error = 'strict provisioning: ' + '; '.join(failures)
             warnings += result['health']['problems']
         warnings += ['member %s: %s (%s)' % (m, self.outcomes[m], self.details.get(m)) for m in failed_members]
-        warnings += ['expected member %s (%s) is not in the Virtual Chassis' % (m['member_id'], m['serial']) for m in result['missing_members']]
+        warnings += ['expected member %s (%s) is not in the Virtual Chassis' % (m['member_id'], m['serial_number']) for m in result['missing_members']]
         if self.roles_restored is False and error is None:
             error = self.warnings[-1]
         if error is not None:

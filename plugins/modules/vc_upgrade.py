@@ -150,7 +150,7 @@ plan:
     member_id:
       description: Member ID.
       type: int
-    serial:
+    serial_number:
       description: Serial number.
       type: str
     model:
@@ -175,7 +175,7 @@ plan:
       description: Why the member is skipped.
       type: str
   sample:
-    - {phase: linecards, member_id: 2, serial: PE3714100999, model: ex4300-48t, role: linecard,
+    - {phase: linecards, member_id: 2, serial_number: PE3714100999, model: ex4300-48t, role: linecard,
        image: jinstall-ex-4300-22.4R3-S2.3-signed.tgz, from_version: 21.4R3-S5.4, to_version: 22.4R3-S2.3, action: upgrade, reason: null}
 events:
   description: Every notification, in order.
@@ -194,7 +194,7 @@ events:
     member_id:
       description: Member the notification is about; null for the Virtual Chassis as a whole.
       type: int
-    serial:
+    serial_number:
       description: Serial number of that member.
       type: str
     role:
@@ -215,7 +215,7 @@ members:
     member_id:
       description: Member ID.
       type: int
-    serial:
+    serial_number:
       description: Serial number.
       type: str
     model:

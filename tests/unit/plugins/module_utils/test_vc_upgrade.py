@@ -320,7 +320,7 @@ class TestPlan:
         expected = [{'serial_number': 'PE0000', 'member_id': 0}, {'serial_number': 'PE0001', 'member_id': 1},
                     {'serial_number': 'PE0009', 'member_id': 2}]
         assert plan_upgrade(facts, SOFTWARE, expected, 'full', 'default')['problems'] == []
-        assert plan_upgrade(facts, SOFTWARE, expected, 'full', 'default')['missing'] == [{'member_id': 2, 'serial': 'PE0009'}]
+        assert plan_upgrade(facts, SOFTWARE, expected, 'full', 'default')['missing'] == [{'member_id': 2, 'serial_number': 'PE0009'}]
         assert plan_upgrade(facts, SOFTWARE, expected, 'full', 'strict')['problems'] == \
             ['member 2 (PE0009) is expected but not present in the Virtual Chassis']
         assert plan_upgrade(facts, SOFTWARE, expected[:2], 'minimum', 'strict')['problems'] == \
@@ -328,7 +328,7 @@ class TestPlan:
 
 
 def test_notifications_name_the_member_and_carry_the_table_2_message():
-    event = {'type': 'vc-member-detection-failed', 'message': vcu.MSG_NOT_DETECTED, 'member_id': 3, 'serial': 'PE3714101111',
+    event = {'type': 'vc-member-detection-failed', 'message': vcu.MSG_NOT_DETECTED, 'member_id': 3, 'serial_number': 'PE3714101111',
              'role': None, 'detail': 'not present 900 s after its reboot'}
     assert vcu.notification_message(event) == \
         'member 3 (PE3714101111, NotPrsnt): Did not come up post image upgrade (not present 900 s after its reboot)'
@@ -426,7 +426,7 @@ class TestExecutor:
         assert result['health']['problems'] == []
         assert event_types(result, primary) == ['vc-member-image-installed', 'vc-member-reboot-initiated', 'vc-member-upgrade-success']
         success = [e for e in result['events'] if e['member_id'] == primary][-1]
-        assert success['role'] == 'Backup' and success['serial'] == 'PE%04d' % primary
+        assert success['role'] == 'Backup' and success['serial_number'] == 'PE%04d' % primary
         for linecard in linecards:
             assert event_types(result, linecard) == ['vc-member-image-installed', 'vc-member-reboot-initiated', 'vc-member-upgrade-success']
         if linecards:
