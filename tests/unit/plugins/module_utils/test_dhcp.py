@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import InventoryError
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp import (
-    CONFIG, IMAGE, PORT, PROXY, TRANSFER_MODE, ZTP_SUBOPTIONS, Settings, build_plan, option43_octets)
+    CONFIG, IMAGE, IMAGE_TYPE, PORT, PROXY, TRANSFER_MODE, ZTP_SUBOPTIONS, Settings, build_plan, option43_octets)
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp_render import render
 
 SUBNET4 = [{'subnet': '10.1.0.0/24', 'pools': ['10.1.0.100 - 10.1.0.200'], 'routers': ['10.1.0.1']}]
@@ -113,6 +113,17 @@ def test_non_default_http_port_is_appended_to_the_file_names_for_dhcpv4_and_sent
     (record,) = records_of(plan_for('kea6', hosts_vars), 'sw1')
     assert record.options == {'bootfile-url': 'http://[2001:db8::10]/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz'}
     assert record.suboptions == {CONFIG: '/configs/sw1.xml', PORT: '8080', PROXY: '192.0.2.30:3128'}
+
+
+@pytest.mark.parametrize('output', ['isc4', 'isc6', 'kea4', 'kea6'])
+def test_an_image_that_is_a_symbolic_link_is_announced_in_suboption_02(output):
+    hosts_vars = fleet(**{'sw1.ztp_software.images.0.symlink': True})
+    if output.endswith('6'):
+        hosts_vars['sw1']['ztp_file_server']['address'] = '2001:db8::10'
+    (record,) = records_of(plan_for(output, hosts_vars, **({'v6_image_options': ['17']} if output.endswith('6') else {})), 'sw1')
+    assert record.suboptions[IMAGE_TYPE] == 'symlink' and record.suboptions[IMAGE].endswith('.tgz')
+    (record,) = records_of(plan_for(output, fleet(**({'sw1.ztp_file_server.address': '2001:db8::10'} if output.endswith('6') else {}))), 'sw1')
+    assert IMAGE_TYPE not in record.suboptions
 
 
 def test_dhcpv6_records_use_the_duid_or_the_mac_plus_one():
