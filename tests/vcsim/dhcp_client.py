@@ -149,6 +149,19 @@ def _exchange(sock, packet, destination, receive, deadline):
     return None
 
 
+def _datagrams(sock, deadline):
+    """The datagrams sock receives until deadline, as (data, sender)."""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        sock.settimeout(remaining)
+        try:
+            yield sock.recvfrom(4096)
+        except socket.timeout:
+            return
+
+
 def _interface_lock(interface: str) -> threading.Lock:
     with _interface_locks_guard:
         return _interface_locks.setdefault(interface, threading.Lock())
@@ -191,20 +204,13 @@ def decode_v4_options(data: bytes) -> dict[int, bytes]:
 
 def _v4_reply(sock, xid, mac, deadline, types):
     """The next BOOTREPLY of one of these message types for this exchange before deadline, as (type, packet, options), or None."""
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        sock.settimeout(remaining)
-        try:
-            data, _sender = sock.recvfrom(4096)
-        except socket.timeout:
-            return None
+    for data, _sender in _datagrams(sock, deadline):
         if len(data) < 240 or data[0] != BOOTREPLY or struct.unpack('!I', data[4:8])[0] != xid or data[28:34] != mac:
             continue
         options = decode_v4_options(data)
         if options.get(53, b'\0')[0] in types:
             return options[53][0], data, options
+    return None
 
 
 def request_v4(interface, mac, model, hostname=None, client_id=None, timeout=10.0, vendor_class=None) -> DhcpAnswer:
@@ -269,20 +275,13 @@ def _ia_addresses(value):
 
 
 def _v6_reply(sock, transaction, duid, expected, deadline):
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        sock.settimeout(remaining)
-        try:
-            data, sender = sock.recvfrom(4096)
-        except socket.timeout:
-            return None
+    for data, sender in _datagrams(sock, deadline):
         if len(data) < 4 or data[0] != expected or data[1:4] != transaction:
             continue
         options = decode_v6_options(data[4:])
         if options.get(OPTION_CLIENTID) == duid:
             return options, sender[0].split('%')[0]
+    return None
 
 
 def request_v6(interface, mac, model, duid=None, timeout=10.0) -> DhcpAnswer:
