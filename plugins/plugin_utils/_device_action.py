@@ -17,6 +17,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.junos.ztp.plugins.plugin_utils._controller_files import ControllerFiles
+
 # Module option -> the host variables it is filled from, first match wins.
 CONNECTION_VARIABLES = {
     'host': ('ansible_host', 'inventory_hostname'),
@@ -29,7 +31,7 @@ CONNECTION_VARIABLES = {
 }
 
 
-class DeviceActionBase(ActionBase):
+class DeviceActionBase(ControllerFiles, ActionBase):
     """Fill connection options from host variables, then run the module (or let a subclass do the work)."""
 
     # Module option -> the data-model host variable it defaults to when the task does not give it.
