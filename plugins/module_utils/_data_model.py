@@ -204,7 +204,7 @@ DATA_MODEL = {
 HOST_VARIABLES = tuple(DATA_MODEL)
 VARIABLE_PREFIX = 'ztp_'  # any other host variable named so is taken for a typo (see ztp_extra_variables)
 
-_HEX = re.compile(r'^[0-9a-fA-F]+$')
+_HEX = re.compile(r'[0-9a-fA-F]+')
 
 
 class Problem:
@@ -301,20 +301,20 @@ def _text_messages(spec, text):
 def _leaf(spec, value):
     """(messages, normalized value) of a scalar or a list of scalars."""
     kind = spec.get('type')
-    loose = _loose_type_message(kind, value)
-    if loose:
-        return [loose], None
     native = _NATIVE_TYPES.get(kind)
     # Values already of their type need no coercion; only choices are left to check. This keeps a
-    # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call).
-    if native is not None and isinstance(value, native) and value in spec.get('choices', (value,)):
+    # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call). (type(True) is bool, not int.)
+    if native is not None and type(value) is native and value in spec.get('choices', (value,)):
         messages, normalized = [], value
     else:
+        loose = _loose_type_message(kind, value)
+        if loose:
+            return [loose], None
         result = ArgumentSpecValidator({'value': spec}).validate({'value': value})
         # ArgumentSpecValidator names the argument itself; the Problem already names the field.
         messages = [m.replace("argument 'value' is ", 'is ').replace('value of value must be', 'must be') for m in result.error_messages]
         normalized = result.validated_parameters.get('value')
-    if not messages and kind in _TEXT_TYPES:
+    if not messages and kind in _TEXT_TYPES and 'choices' not in spec:
         messages = _text_messages(spec, value)
     return messages, normalized
 
@@ -475,7 +475,7 @@ def _software_problems(host, software, members):
         problems.extend(_source_problems(host, path, image))
         for algorithm, length in CHECKSUM_LENGTHS.items():
             value = image.get(algorithm)
-            if value is not None and (len(value) != length or not _HEX.match(value)):
+            if value is not None and (len(value) != length or not _HEX.fullmatch(value)):
                 problems.append(Problem(host, '%s.%s' % (path, algorithm), 'must be %d hex digits, got %r' % (length, value)))
         if not any(image.get(algorithm) for algorithm in CHECKSUM_LENGTHS):
             problems.append(Problem(host, path, 'needs a checksum (sha256 preferred, md5 or sha1 accepted)'))
