@@ -282,7 +282,9 @@ def _loose_type_message(kind, value):
         return 'must be an integer, got the boolean %s: %s' % (str(value).lower(), _UNQUOTED_YAML[bool])
     if kind in _TEXT_TYPES and isinstance(value, (bool, int, float)):
         what = 'boolean' if isinstance(value, bool) else 'number'
-        return 'must be text, got the %s %r: %s' % (what, value, _UNQUOTED_YAML[type(value)])
+        # The first match: bool is also an int (and templated values may be subclasses).
+        reason = next(text for kind_of_value, text in _UNQUOTED_YAML.items() if isinstance(value, kind_of_value))
+        return 'must be text, got the %s %r: %s' % (what, value, reason)
     return None
 
 
