@@ -11,7 +11,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / '.build' / 'collections'))
 
-from ansible_collections.junos.ztp.plugins.module_utils._data_model import DATA_MODEL  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.junos.ztp.plugins.module_utils._data_model import (  # noqa: E402  pylint: disable=wrong-import-position
+    DATA_MODEL, MAX_MEMBER_ID, MAX_MEMBERS, MAX_ROUTING_ENGINES)
 
 HEADER = """# The junos.ztp inventory data model
 
@@ -22,21 +23,41 @@ and per-device values in `host_vars` (the example site is `playbooks/inventory/e
 `junos.ztp.validate_inventory` checks every host at once and lists every problem with its host and
 field before any device is contacted or any file is written; the roles run it first.
 
+Every field is checked for its type as YAML gives it, strictly: an integer field refuses a boolean
+(`true`, `yes`, `on` unquoted are booleans in YAML, not 1), and a text field refuses a boolean or a number
+(unquoted `no` is the boolean false; unquoted `012345` is the number 5349), so quote such values. Text is
+never empty and never holds a control character (a newline included), except the multi-line
+`ztp_configuration.content`; where a field below gives a pattern, the whole value must match it.
+
 Besides the rules of each field below, these hold across fields:
 
-- member IDs are 0 to 9 and unique in a Virtual Chassis; serial numbers are unique in the whole inventory;
-- `ztp_topology: none` (a standalone device) has exactly one member; `full` needs `member_id` and `model` for every member;
+- the inventory host name is ASCII letters, digits, `_`, `.`, `:` or `-` (it names DHCP configuration files and phone-home records);
+- a Virtual Chassis has at most {max_members} members with member IDs 0 to {max_member_id}, unique; at most {max_routing_engines} members have role `routing-engine`
+  (the primary and the backup); serial numbers are unique in the whole inventory;
+- `ztp_topology: none` (a standalone device) has exactly one member: an empty `ztp_members` is refused;
+  `minimum` and `full` need at least one; `full` needs `member_id` and `model` for every member;
 - `ztp_provisioning_mode: strict` needs `ztp_topology: full`;
 - `ztp_bootstrap_method: dhcp-ztp` is refused for a Virtual Chassis (ZTP does not support one);
 - checksums have their lengths (md5 32, sha1 40, sha256 64 hex digits) and each image has at least one;
 - every member's model matches an image of `ztp_software.images`;
 - URLs are http, https, ftp or tftp and at most 256 characters; the phone-home server URL is https;
 - IP and MAC addresses parse (netaddr); the file server is an IP address (devices do not resolve names);
-- `ztp_configuration` is well-formed Junos XML rooted at `<configuration>` (a `#!` script only with `dhcp-ztp`).
+- `ztp_configuration` is well-formed Junos XML rooted at `<configuration>` (a `#!` script only with `dhcp-ztp`);
+- every file on the controller a host names (fields marked "controller file") exists and is readable:
+  `junos.ztp.validate_inventory` (the first task of `provision_vc`) and `junos.ztp.phs_records` check them all before
+  any device is contacted or any file is written (`dhcp_config` does not read them). A relative path is found the
+  way `ansible.builtin.template` finds its source (`templates/`) or `ansible.builtin.copy` finds its source (`files/`):
+  in that directory of the role, then of the playbook, then beside the playbook, by every module that reads it;
+- a host variable whose name starts with `ztp_` and is not below is refused as a typo, with the closest known name
+  suggested; list your own `ztp_*` variables in `ztp_extra_variables` (a listed name that looks like a typo of a
+  known one is accepted with a warning).
 
 Connection details are not part of the model: they are the usual Ansible variables `ansible_host`,
-`ansible_port`, `ansible_user`, `ansible_password` or `ansible_ssh_private_key_file`,
-`ansible_host_key_checking`, plus `ztp_known_hosts_file` for a known_hosts file other than `~/.ssh/known_hosts`.
+`ansible_port`, `ansible_user`, `ansible_password` or `ansible_ssh_private_key_file`, and
+`ansible_host_key_checking`, which takes only a boolean (`true` or `false`; anything else fails the task
+before it connects). Host keys are checked unless it is `false` for the host: Ansible's global
+`host_key_checking` setting does not turn checking off (AWX sets `ANSIBLE_HOST_KEY_CHECKING=False` for
+every job). `ztp_known_hosts_file` below names a known_hosts file other than `~/.ssh/known_hosts`.
 """
 
 
@@ -57,6 +78,10 @@ def _facts(spec):
         facts.append('required')
     if spec.get('choices'):
         facts.append('one of ' + ', '.join('`%s`' % c for c in spec['choices']))
+    if spec.get('pattern_description'):
+        facts.append(spec['pattern_description'].replace('|', '\\|'))
+    if spec.get('controller_file'):
+        facts.append('controller file, searched in `%s/`' % spec['controller_file'])
     if spec.get('default') not in (None, [], {}):
         facts.append('default `%s`' % spec['default'])
     return '; '.join(facts)
@@ -71,7 +96,7 @@ def _rows(options, prefix):
 
 
 def render():
-    lines = [HEADER]
+    lines = [HEADER.format(max_members=MAX_MEMBERS, max_member_id=MAX_MEMBER_ID, max_routing_engines=MAX_ROUTING_ENGINES)]
     for name, spec in DATA_MODEL.items():
         lines.append('## `%s`\n' % name)
         lines.append('Type: %s. %s\n' % (_facts(spec), _text(spec.get('description', ''))))

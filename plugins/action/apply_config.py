@@ -34,7 +34,7 @@ class ActionModule(TemplateRendering, DeviceActionBase):
                 if source.get('url') and not source.get('local_path'):
                     raise AnsibleError('ztp_scripts.%s has only a url; apply_config runs scripts from the controller, give local_path' % stage)
                 args[option] = [source['local_path']] if source.get('local_path') else []
-            args[option] = [self._find_needle('files', path) for path in args[option]]
+            args[option] = [self.find_controller_file('files', path) for path in args[option]]
         return args
 
     def _host_variable(self, task_vars, name):

@@ -13,7 +13,7 @@ import gc
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, InventoryError
+from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, VARIABLE_PREFIX, InventoryError
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp import OUTPUTS, Settings, build_plan
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp_output import check_with_server, read_current, write_atomically
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp_render import render
@@ -59,16 +59,18 @@ class ActionModule(ActionBase):
         settings = Settings(args['output'], subnets=args['subnets'], interfaces=args['interfaces'], model_classes=args['model_classes'],
                             file_server_options=args['file_server_options'], image_suboptions=args['image_suboptions'],
                             v6_image_options=args['v6_image_options'])
+        warnings = []
         try:
-            plan = build_plan(fleet_variables(hostvars, hosts, HOST_VARIABLES, self._templar), settings)
+            plan = build_plan(fleet_variables(hostvars, hosts, HOST_VARIABLES, self._templar, prefix=VARIABLE_PREFIX), settings,
+                              warnings=warnings)
         except InventoryError as exc:
             return dict(result, failed=True, msg=str(exc), problems=[str(problem) for problem in exc.problems])
         text = render(plan)
         output = plan.output
         result.update(dest=args['dest'], output=output.name, service=output.service, records=len(plan.records),
                       hosts=len({record.host for record in plan.records}), ztp_files=plan.ztp_files)
-        if plan.warnings:
-            result['warnings'] = plan.warnings
+        if warnings + plan.warnings:
+            result['warnings'] = warnings + plan.warnings
         if args['hosts'] is None and task_vars.get('ansible_limit'):
             result.setdefault('warnings', []).append('--limit %s: %s holds the records of the limited hosts only'
                                                      % (task_vars['ansible_limit'], args['dest']))

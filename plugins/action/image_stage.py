@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -59,7 +60,8 @@ class ActionModule(DeviceActionBase):
         if not (HAS_PYEZ and HAS_TRANSFER_LIBRARIES):
             return dict(result, failed=True, msg='junos.ztp.image_stage needs junos-eznc, ncclient, paramiko and scp on the controller: %s'
                         % (PYEZ_IMPORT_ERROR or TRANSFER_IMPORT_ERROR))
-        params, problems = self.in_process_parameters(task_vars, ARGUMENT_SPEC)
+        params, messages = self.in_process_parameters(task_vars, ARGUMENT_SPEC)
+        problems = ['%s: %s' % (host, message) for message in messages]
         software = None
         if not problems:
             problems = _option_problems(params)
@@ -68,8 +70,8 @@ class ActionModule(DeviceActionBase):
             else:
                 # The data model's normalized form: every key present, local paths expanded.
                 model, software_problems = validate_host(host, {'ztp_software': params['software']})
-                software = model['ztp_software']
                 problems += [str(problem) for problem in software_problems]
+                software = None if software_problems else self._found_images(host, model['ztp_software'], problems)
         if problems:
             return dict(result, failed=True, msg='; '.join(problems))
 
@@ -87,3 +89,15 @@ class ActionModule(DeviceActionBase):
         except DEVICE_ERRORS as exc:
             return dict(result, failed=True, changed=stager.changed, msg='%s: %s: %s' % (host, exc.__class__.__name__, exc))
         return result
+
+    def _found_images(self, host, software, problems):
+        """ztp_software with each local_path found on the controller like validate_inventory found it (a copy: the model is shared)."""
+        images = []
+        for index, image in enumerate(software['images']):
+            if image.get('local_path'):
+                try:
+                    image = dict(image, local_path=self.find_controller_file('files', image['local_path']))
+                except AnsibleError as exc:
+                    problems.append('%s: ztp_software.images[%d].local_path: %s' % (host, index, exc))
+            images.append(image)
+        return dict(software, images=images)

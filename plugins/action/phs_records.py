@@ -20,6 +20,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
     HOST_VARIABLES,
+    VARIABLE_PREFIX,
     InventoryError,
     Problem,
     validate_fleet,
@@ -54,9 +55,10 @@ class ActionModule(TemplateRendering, ActionBase):
         if unknown:
             return dict(result, failed=True, msg='hosts not in the inventory: %s' % ', '.join(unknown))
         # Every host's ztp_* variables are read once, fast; by default only the hosts that describe devices count.
-        fleet_vars = fleet_variables(hostvars, hosts, HOST_VARIABLES, self._templar)
+        fleet_vars = fleet_variables(hostvars, hosts, HOST_VARIABLES, self._templar, prefix=VARIABLE_PREFIX)
         hosts = sorted(h for h in hosts if args['hosts'] is not None or 'ztp_members' in fleet_vars[h])
-        models, problems = self._validate({host: fleet_vars[host] for host in hosts})
+        warnings = []
+        models, problems = self._validate({host: fleet_vars[host] for host in hosts}, warnings)
         inputs = {}
         for host in phone_home_hosts(models):
             inputs[host] = self._read_inputs(host, models[host], hostvars, task_vars, problems)
@@ -70,13 +72,14 @@ class ActionModule(TemplateRendering, ActionBase):
         result.update(self._write(files, args, task_vars))
         result['hosts'] = phone_home_hosts(models)
         result['skipped_hosts'] = sorted(set(hosts) - set(result['hosts']))
+        if warnings:
+            result['warnings'] = result.get('warnings', []) + warnings
         return result
 
-    @staticmethod
-    def _validate(fleet_vars):
+    def _validate(self, fleet_vars, warnings):
         """(models, problems): on bad data, the hosts without problems of their own are still checked for phone-home."""
         try:
-            return validate_fleet(fleet_vars), []
+            return validate_fleet(fleet_vars, find_file=self.controller_file_problem, warnings=warnings), []
         except InventoryError as exc:
             failed = {problem.host for problem in exc.problems}
             return {host: validate_host(host, variables)[0] for host, variables in fleet_vars.items() if host not in failed}, list(exc.problems)
@@ -101,7 +104,7 @@ class ActionModule(TemplateRendering, ActionBase):
 
     def _read_file(self, host, field, path, problems):
         try:
-            with open(self._find_needle('files', path), 'rb') as stream:
+            with open(self.find_controller_file('files', path), 'rb') as stream:
                 return stream.read()
         except (AnsibleError, OSError) as exc:
             problems.append(Problem(host, field, 'cannot read %s: %s' % (path, exc)))

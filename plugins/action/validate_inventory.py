@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, InventoryError, validate_fleet
+from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, VARIABLE_PREFIX, InventoryError, validate_fleet
+from ansible_collections.junos.ztp.plugins.plugin_utils._controller_files import ControllerFiles
 from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerFiles, ActionBase):
     _supports_check_mode = True
     _requires_connection = False
 
@@ -23,9 +24,13 @@ class ActionModule(ActionBase):
         unknown = sorted(set(hosts) - set(task_vars['hostvars']))
         if unknown:
             return dict(result, failed=True, msg='hosts not in the inventory: %s' % ', '.join(unknown))
+        warnings = []
         try:
-            models = validate_fleet(fleet_variables(task_vars['hostvars'], hosts, HOST_VARIABLES, self._templar))
+            models = validate_fleet(fleet_variables(task_vars['hostvars'], hosts, HOST_VARIABLES, self._templar, prefix=VARIABLE_PREFIX),
+                                    find_file=self.controller_file_problem, warnings=warnings)
         except InventoryError as exc:
             return dict(result, failed=True, msg=str(exc), problems=[str(problem) for problem in exc.problems])
         result.update(changed=False, hosts=sorted(models), msg='%d host(s) valid' % len(models))
+        if warnings:
+            result['warnings'] = warnings
         return result

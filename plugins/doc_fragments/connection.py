@@ -35,12 +35,17 @@ options:
   host_key_checking:
     description:
       - Verify the device's SSH host key against O(known_hosts_file).
-      - Filled in from C(ansible_host_key_checking), then Ansible's C(host_key_checking) setting; true unless you opt out.
+      - Filled in from C(ansible_host_key_checking) (or C(ansible_ssh_host_key_checking)); true unless you opt out.
+      - Only a boolean is accepted; any other value (the string C(flase), C(no) in quotes) fails the task before it connects.
+      - Ansible's global C(host_key_checking) setting (C(ANSIBLE_HOST_KEY_CHECKING)) is not used, because AWX sets it to
+        false for every job; only this option or the host variable turns checking off.
     type: bool
     default: true
   known_hosts_file:
     description:
       - OpenSSH known_hosts file holding the device's host key. Filled in from C(ztp_known_hosts_file).
+      - A relative path is found like the source of M(ansible.builtin.copy) (in C(files/) of the role, then of the playbook,
+        then beside the playbook).
       - Defaults to C(~/.ssh/known_hosts).
     type: path
   timeout:

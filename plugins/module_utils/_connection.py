@@ -53,7 +53,8 @@ def _describe(exc, params):
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, SSHUnknownHostError) or isinstance(exc, SSHUnknownHostError):
         return ('SSH host key of %s is not in %s (or does not match it); add it (ssh-keyscan -p %s %s) '
-                'or opt out explicitly with host_key_checking: false'
+                'or opt out explicitly with the host variable ansible_host_key_checking: false '
+                '(Ansible\'s global host_key_checking setting does not turn checking off)'
                 % (where, params.get('known_hosts_file') or '~/.ssh/known_hosts', params['port'], params['host']))
     if isinstance(exc, junos_exception.ConnectAuthError):
         return 'authentication to %s as %s failed' % (where, params['user'])

@@ -15,6 +15,7 @@ cannot say live in ``_cross_field_problems`` and ``_fleet_problems``.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import re
 import xml.etree.ElementTree as ET
@@ -28,13 +29,25 @@ except ImportError:  # pragma: no cover - reported by the callers
     HAS_NETADDR = False
 
 MAX_MEMBER_ID = 9
+MAX_MEMBERS = 10  # a Virtual Chassis has at most ten members, IDs 0 to 9
+MAX_ROUTING_ENGINES = 2  # a primary and a backup; every other member is a linecard
 MAX_URL_LENGTH = 256  # "HTTP URLs are limited to 256 characters" (ZTP seed)
 CHECKSUM_LENGTHS = {'md5': 32, 'sha1': 40, 'sha256': 64}
 DEFAULT_MEMBER_DETECTION_TIMEOUT = 900  # [guess] the seed names a default but not its value
 TRANSFER_MODES = ('tftp', 'ftp', 'http', 'https')
 
+# Text rules: spec key 'pattern' is matched against the whole value, 'pattern_description' says it in words.
+SERIAL_NUMBER = {'pattern': r'[A-Za-z0-9][A-Za-z0-9._-]{0,63}',
+                 'pattern_description': 'letters, digits, ".", "_" or "-" (at most 64)'}  # it names files of the records
+DNS_HOST_NAME = {'pattern': r'(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*',
+                 'pattern_description': 'an ASCII DNS host name (letters, digits, "-" and ".")'}
+# The inventory host name lands in DHCP text (option 43 names <host>.xml) and in file names: plain ASCII only.
+INVENTORY_HOST_NAME = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.:-]*')
+
+# Spec key 'controller_file': the file is read on the controller, found like ansible.builtin.template finds
+# its src ('templates') or ansible.builtin.copy its src ('files'); the file must exist before anything runs.
 _LOCAL_OR_URL = {
-    'local_path': {'type': 'path', 'description': 'A file on the Ansible controller.'},
+    'local_path': {'type': 'path', 'controller_file': 'files', 'description': 'A file on the Ansible controller.'},
     'url': {'type': 'str', 'description': 'An http, https, ftp or tftp URL the device fetches itself (at most 256 characters).'},
 }
 
@@ -63,7 +76,8 @@ DATA_MODEL = {
         'type': 'list', 'elements': 'dict', 'default': [],
         'description': 'The intended members of the Virtual Chassis, or the one standalone device.',
         'options': {
-            'serial_number': {'type': 'str', 'required': True, 'description': 'Chassis serial number; the key of DHCP and phone-home records.'},
+            'serial_number': dict(SERIAL_NUMBER, type='str', required=True,
+                                  description='Chassis serial number; the key of DHCP and phone-home records.'),
             'member_id': {'type': 'int', 'description': 'Virtual Chassis member ID, 0 to 9. Required with `ztp_topology: full`.'},
             'model': {'type': 'str', 'description': 'Model as Junos reports it, for example `ex4300-48p`. Required with `ztp_topology: full`.'},
             'role': {'type': 'str', 'choices': ['routing-engine', 'line-card'],
@@ -98,7 +112,7 @@ DATA_MODEL = {
         'type': 'dict',
         'description': 'The configuration to apply, as Junos XML rooted at `<configuration>` (phone-home takes XML only).',
         'options': {
-            'content': {'type': 'str', 'description': [
+            'content': {'type': 'str', 'multiline': True, 'description': [
                 'The Junos XML itself. With `ztp_bootstrap_method: dhcp-ztp` it may instead be a script:',
                 'a first line of `#!` and an interpreter path (`/bin/sh`, `/usr/libexec/ui/cscript`, `/usr/bin/python`).',
             ]},
@@ -106,7 +120,7 @@ DATA_MODEL = {
                 'Name under `ztp_file_server.config_path` that DHCP ZTP hands out (option 43 suboption 01).',
                 'Defaults to `<inventory_hostname>.xml`, or `.sh` / `.slax` / `.py` for a script.',
             ]},
-            'template': {'type': 'path', 'description': 'A Jinja2 template on the controller that renders to Junos XML.'},
+            'template': {'type': 'path', 'controller_file': 'templates', 'description': 'A Jinja2 template on the controller that renders to Junos XML.'},
             'action': {'type': 'str', 'choices': ['merge', 'replace'], 'default': 'merge',
                        'description': 'How the configuration is applied. Phone-home clients always merge.'},
         },
@@ -133,7 +147,7 @@ DATA_MODEL = {
         'options': {
             'ipv4_address': {'type': 'str', 'description': 'Fixed IPv4 management address.'},
             'ipv6_address': {'type': 'str', 'description': 'Fixed IPv6 management address.'},
-            'hostname': {'type': 'str', 'description': 'Host name sent in DHCP option 12.'},
+            'hostname': dict(DNS_HOST_NAME, type='str', description='Host name sent in DHCP option 12.'),
             'dhcp_match': {
                 'type': 'str', 'choices': ['mac', 'serial_number', 'client_identifier'], 'default': 'mac',
                 'description': [
@@ -168,14 +182,31 @@ DATA_MODEL = {
         'description': 'The phone-home server (PHS) this device is served by.',
         'options': {
             'server_url': {'type': 'str', 'required': True, 'description': 'Base HTTPS URL of the phone-home server.'},
-            'trust_anchor': {'type': 'path', 'description': 'PEM certificate (on the controller) devices use to verify the server.'},
+            'trust_anchor': {'type': 'path', 'controller_file': 'files',
+                             'description': 'PEM certificate (on the controller) devices use to verify the server.'},
         },
+    },
+    'ztp_known_hosts_file': {
+        'type': 'path', 'controller_file': 'files',
+        'description': [
+            'known_hosts file (on the controller) the NETCONF connection checks device host keys against, instead of `~/.ssh/known_hosts`.',
+            'Host keys are checked unless `ansible_host_key_checking` is the boolean `false` for the host; Ansible\'s global',
+            '`host_key_checking` setting (`ANSIBLE_HOST_KEY_CHECKING`, which AWX sets to False for every job) does not turn checking off.',
+        ],
+    },
+    'ztp_extra_variables': {
+        'type': 'list', 'elements': 'str', 'default': [],
+        'description': [
+            'Names of your own host variables that start with `ztp_`. Any other `ztp_*` variable that is not in this model is refused',
+            'as a typo, with the closest known name suggested; a listed name is accepted, with a warning when it looks like a typo of a known name.',
+        ],
     },
 }
 
 HOST_VARIABLES = tuple(DATA_MODEL)
+VARIABLE_PREFIX = 'ztp_'  # any other host variable named so is taken for a typo (see ztp_extra_variables)
 
-_HEX = re.compile(r'^[0-9a-fA-F]+$')
+_HEX = re.compile(r'[0-9a-fA-F]+')
 
 
 class Problem:
@@ -223,27 +254,73 @@ def _schema_problems(host, field, spec, value):
         return problems, normalized
     if spec.get('type') == 'dict' and 'options' in spec and isinstance(value, dict):
         return _validate_mapping(host, field, spec['options'], value)
+    if spec.get('type') == 'list' and spec.get('elements') in _NATIVE_TYPES and isinstance(value, list):
+        problems, normalized = [], []
+        for index, element in enumerate(value):
+            element_problems, element_value = _schema_problems(host, '%s[%d]' % (field, index), {'type': spec['elements']}, element)
+            problems.extend(element_problems)
+            normalized.append(element_value)
+        return problems, normalized
     messages, normalized = _leaf(spec, value)
     # An invalid value normalizes to None so the cross-field checks can still run on the rest.
     return [Problem(host, field, message) for message in messages], None if messages else normalized
 
 
 _NATIVE_TYPES = {'str': str, 'int': int, 'bool': bool}
+_TEXT_TYPES = ('str', 'path')
+# C0 and C1 control characters and DEL; a value ending in a newline would land in file names and DHCP text.
+_CONTROL_CHARACTER = re.compile('[\x00-\x1f\x7f-\x9f]')
+_MULTILINE_WHITESPACE = '\t\n\r'
+_UNQUOTED_YAML = {
+    bool: 'YAML reads unquoted yes, no, true, false, on and off as booleans; quote the value',
+    int: 'YAML reads unquoted digits as a number (a leading 0 can even make it octal: 012345 becomes 5349); quote the value',
+    float: 'YAML reads an unquoted 21.4 as a number; quote the value',
+}
+
+
+def _loose_type_message(kind, value):
+    """Why a value YAML typed loosely is refused where the spec wants text or an integer, or None."""
+    if kind == 'int' and isinstance(value, bool):
+        return 'must be an integer, got the boolean %s: %s' % (str(value).lower(), _UNQUOTED_YAML[bool])
+    if kind in _TEXT_TYPES and isinstance(value, (bool, int, float)):
+        what = 'boolean' if isinstance(value, bool) else 'number'
+        # The first match: bool is also an int (and templated values may be subclasses).
+        reason = next(text for kind_of_value, text in _UNQUOTED_YAML.items() if isinstance(value, kind_of_value))
+        return 'must be text, got the %s %r: %s' % (what, value, reason)
+    return None
+
+
+def _text_messages(spec, text):
+    """What is wrong with a text value: empty, control characters, or not matching the spec's pattern."""
+    if not text:
+        return ['is empty']
+    control = _CONTROL_CHARACTER.search(text.translate({ord(c): None for c in _MULTILINE_WHITESPACE}) if spec.get('multiline') else text)
+    if control:
+        return ['contains the control character %r; remove it (a trailing newline often comes from a YAML block scalar)' % control.group()]
+    if spec.get('pattern') and not re.fullmatch(spec['pattern'], text):
+        return ['must be %s, got %r' % (spec['pattern_description'], text)]
+    return []
 
 
 def _leaf(spec, value):
     """(messages, normalized value) of a scalar or a list of scalars."""
-    native = _NATIVE_TYPES.get(spec.get('type'))
+    kind = spec.get('type')
+    native = _NATIVE_TYPES.get(kind)
     # Values already of their type need no coercion; only choices are left to check. This keeps a
-    # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call).
-    # (bool is an int, but not an acceptable one.)
-    if native is not None and isinstance(value, native) and not (native is int and isinstance(value, bool)) \
-            and value in spec.get('choices', (value,)):
-        return [], value
-    result = ArgumentSpecValidator({'value': spec}).validate({'value': value})
-    # ArgumentSpecValidator names the argument itself; the Problem already names the field.
-    messages = [m.replace("argument 'value' is ", 'is ').replace('value of value must be', 'must be') for m in result.error_messages]
-    return messages, result.validated_parameters.get('value')
+    # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call). (type(True) is bool, not int.)
+    if native is not None and type(value) is native and value in spec.get('choices', (value,)):
+        messages, normalized = [], value
+    else:
+        loose = _loose_type_message(kind, value)
+        if loose:
+            return [loose], None
+        result = ArgumentSpecValidator({'value': spec}).validate({'value': value})
+        # ArgumentSpecValidator names the argument itself; the Problem already names the field.
+        messages = [m.replace("argument 'value' is ", 'is ').replace('value of value must be', 'must be') for m in result.error_messages]
+        normalized = result.validated_parameters.get('value')
+    if not messages and kind in _TEXT_TYPES and 'choices' not in spec:
+        messages = _text_messages(spec, value)
+    return messages, normalized
 
 
 def _validate_mapping(host, path, options, value):
@@ -270,15 +347,19 @@ def _default(option):
     return default
 
 
-def validate_host(host, host_vars, shared=None):
+def validate_host(host, host_vars, shared=None, warnings=None):
     """Return (normalized ztp_* variables, problems) for one host's variables.
 
     ``shared`` (a dict the caller keeps for one fleet) remembers the result for each value object: a group
     variable reaches every host of the group as the same object and is checked once. Its normalized
-    form is then shared by those hosts too: treat it as read-only.
+    form is then shared by those hosts too: treat it as read-only. ``warnings``, a list, receives what
+    is suspicious but allowed.
     """
     shared = {} if shared is None else shared
     problems, normalized = [], {}
+    if not INVENTORY_HOST_NAME.fullmatch(host):
+        problems.append(Problem(host, 'inventory_hostname', 'must be ASCII letters, digits, "_", ".", ":" or "-" (it names DHCP '
+                                'configuration files and phone-home records), got %r' % host))
     for field, spec in DATA_MODEL.items():
         value = host_vars.get(field)
         if value is None:
@@ -291,8 +372,26 @@ def validate_host(host, host_vars, shared=None):
             shared[key] = (value,) + _schema_problems(host, field, spec, value)
         field_problems, normalized[field] = shared[key][1:]
         problems.extend(Problem(host, problem.field, problem.message) for problem in field_problems)
-    problems.extend(_cross_field_problems(host, normalized))
+    problems.extend(_unknown_variable_problems(host, host_vars, normalized['ztp_extra_variables'] or [], warnings))
+    problems.extend(_cross_field_problems(host, normalized, members_given=host_vars.get('ztp_members') is not None))
     return normalized, problems
+
+
+def _unknown_variable_problems(host, host_vars, extra_variables, warnings):
+    """A ztp_* variable the model does not know is a typo, unless the user lists it as their own."""
+    problems = []
+    for name in sorted(host_vars):
+        if not name.startswith(VARIABLE_PREFIX) or name in DATA_MODEL:
+            continue
+        # Compared without the shared prefix, which would make every ztp_* name look alike.
+        suffixes = [known[len(VARIABLE_PREFIX):] for known in HOST_VARIABLES]
+        close = [VARIABLE_PREFIX + match for match in difflib.get_close_matches(name[len(VARIABLE_PREFIX):], suffixes, n=1)]
+        if name not in extra_variables:
+            hint = ' (did you mean %s?)' % close[0] if close else ''
+            problems.append(Problem(host, name, 'is not a junos.ztp host variable%s; list your own ztp_* variables in ztp_extra_variables' % hint))
+        elif close and warnings is not None:
+            warnings.append('%s: %s: is listed in ztp_extra_variables but looks like a typo of %s' % (host, name, close[0]))
+    return problems
 
 
 def _is_ip(text):
@@ -329,7 +428,7 @@ def _source_problems(host, field, source, required=True):
     return problems
 
 
-def _member_problems(host, topology, mode, members):
+def _member_problems(host, topology, mode, members, members_given):
     problems = []
     seen_ids, seen_serials = {}, {}
     for index, member in enumerate(members):
@@ -358,8 +457,16 @@ def _member_problems(host, topology, mode, members):
                     problems.append(Problem(host, '%s.%s' % (path, key), 'is required with ztp_topology: full'))
     if topology == 'none' and len(members) > 1:
         problems.append(Problem(host, 'ztp_members', 'a standalone device (ztp_topology: none) has exactly one member, got %d' % len(members)))
+    if topology == 'none' and members_given and not members:
+        problems.append(Problem(host, 'ztp_members', 'is empty: a standalone device (ztp_topology: none) has exactly one member'))
     if topology != 'none' and not members:
         problems.append(Problem(host, 'ztp_members', 'a Virtual Chassis needs at least one member serial number to key its records'))
+    if len(members) > MAX_MEMBERS:
+        problems.append(Problem(host, 'ztp_members', 'a Virtual Chassis has at most %d members, got %d' % (MAX_MEMBERS, len(members))))
+    routing_engines = ['ztp_members[%d]' % index for index, member in enumerate(members) if member.get('role') == 'routing-engine']
+    if len(routing_engines) > MAX_ROUTING_ENGINES:
+        problems.append(Problem(host, 'ztp_members', 'at most %d members have role routing-engine (the primary and the backup), got %d: %s'
+                                % (MAX_ROUTING_ENGINES, len(routing_engines), ', '.join(routing_engines))))
     if mode == 'strict' and topology != 'full':
         problems.append(Problem(host, 'ztp_provisioning_mode', 'strict needs the full topology (ztp_topology: full), got ztp_topology: %s' % topology))
     return problems
@@ -372,7 +479,7 @@ def _software_problems(host, software, members):
         problems.extend(_source_problems(host, path, image))
         for algorithm, length in CHECKSUM_LENGTHS.items():
             value = image.get(algorithm)
-            if value is not None and (len(value) != length or not _HEX.match(value)):
+            if value is not None and (len(value) != length or not _HEX.fullmatch(value)):
                 problems.append(Problem(host, '%s.%s' % (path, algorithm), 'must be %d hex digits, got %r' % (length, value)))
         if not any(image.get(algorithm) for algorithm in CHECKSUM_LENGTHS):
             problems.append(Problem(host, path, 'needs a checksum (sha256 preferred, md5 or sha1 accepted)'))
@@ -414,10 +521,10 @@ def junos_xml_problems(text):
     return []
 
 
-def _cross_field_problems(host, model):
+def _cross_field_problems(host, model, members_given):
     topology = model['ztp_topology']
     members = model['ztp_members'] or []
-    problems = _member_problems(host, topology, model['ztp_provisioning_mode'], members)
+    problems = _member_problems(host, topology, model['ztp_provisioning_mode'], members, members_given)
     if (model['ztp_member_detection_timeout'] or 1) <= 0:
         problems.append(Problem(host, 'ztp_member_detection_timeout', 'must be a positive number of seconds'))
     if model['ztp_software']:
@@ -469,18 +576,53 @@ def _fleet_problems(models):
     return problems
 
 
-def validate_fleet(hosts_vars):
+def controller_files(model):
+    """(field, search directory, path) of every controller file a normalized model names, in model order."""
+    def walk(field, spec, value):
+        if value is None:
+            return
+        if spec.get('controller_file'):
+            yield field, spec['controller_file'], value
+        elif spec.get('type') == 'list' and 'options' in spec:
+            for index, element in enumerate(value):
+                for key, option in spec['options'].items():
+                    yield from walk('%s[%d].%s' % (field, index, key), option, element.get(key))
+        elif spec.get('type') == 'dict' and 'options' in spec:
+            for key, option in spec['options'].items():
+                yield from walk('%s.%s' % (field, key), option, value.get(key))
+    for field, spec in DATA_MODEL.items():
+        yield from walk(field, spec, model.get(field))
+
+
+def _file_problems(models, find_file):
+    """Each controller file must be there before any device is touched; find_file(directory, path) says what is wrong, or None."""
+    problems, verdicts = [], {}
+    for host, model in models.items():
+        for field, directory, path in controller_files(model):
+            key = (directory, path)
+            if key not in verdicts:
+                verdicts[key] = find_file(directory, path)
+            if verdicts[key]:
+                problems.append(Problem(host, field, verdicts[key]))
+    return problems
+
+
+def validate_fleet(hosts_vars, find_file=None, warnings=None):
     """Validate every host's ztp_* variables; raise InventoryError listing every problem of every host.
 
     ``hosts_vars`` maps host name to that host's variables. Returns host name -> normalized model.
+    ``find_file(directory, path)``, given by controller-side callers, checks every file the models name
+    (see ``controller_files``); ``warnings``, a list, receives what is suspicious but allowed.
     """
     if not HAS_NETADDR:
         raise InventoryError([Problem('controller', 'python', 'the netaddr Python library is required (pip install netaddr)')])
     models, problems, shared = {}, [], {}
     for host in sorted(hosts_vars):
-        models[host], host_problems = validate_host(host, hosts_vars[host], shared)
+        models[host], host_problems = validate_host(host, hosts_vars[host], shared, warnings)
         problems.extend(host_problems)
     problems.extend(_fleet_problems(models))
+    if find_file is not None:
+        problems.extend(_file_problems(models, find_file))
     if problems:
         raise InventoryError(problems)
     return models

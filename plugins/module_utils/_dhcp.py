@@ -596,20 +596,23 @@ def _model_classes(models, settings, ztp_values, problems):
     return classes
 
 
-def _valid_models(hosts_vars):
+def _valid_models(hosts_vars, warnings):
     """Normalized models of the hosts without data-model problems, and the problems of the others."""
     try:
-        return validate_fleet(hosts_vars), []
+        return validate_fleet(hosts_vars, warnings=warnings), []
     except InventoryError as exc:
         broken = {problem.host for problem in exc.problems}
         return {host: validate_host(host, hosts_vars[host])[0] for host in hosts_vars if host not in broken}, exc.problems
 
 
-def build_plan(hosts_vars, settings):
-    """Validate the fleet and the output's settings, then decide every record; raise InventoryError listing every problem."""
+def build_plan(hosts_vars, settings, warnings=None):
+    """Validate the fleet and the output's settings, then decide every record; raise InventoryError listing every problem.
+
+    ``warnings`` is validate_fleet's. The files hosts name on the controller are not checked: DHCP records do not read them.
+    """
     if not HAS_NETADDR:
         raise InventoryError([Problem('controller', 'python', 'the netaddr Python library is required (pip install netaddr)')])
-    models, problems = _valid_models(hosts_vars)
+    models, problems = _valid_models(hosts_vars, warnings)
     problems = list(problems) + settings_problems(settings)
     notes, records, ztp_values = _Notes(), [], {}
     for host in sorted(models):

@@ -45,8 +45,6 @@ INDEX_FORMAT = 'junos-ztp-phs-records/1'
 DEVICES_DIR = 'devices'
 # "Phone-home provisioning supports Python or shell scripts" (Virtual Chassis phone-home document).
 SCRIPT_INTERPRETERS = ('sh', 'bash', 'python', 'python3')
-# A serial number names two files in the records directory.
-_FILE_SAFE_SERIAL = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$')
 _PEM_CERTIFICATE = re.compile(r'-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----', re.S)
 _PHYSICAL_PORT = re.compile(r'^(ge|xe|et|mge)-\d+/\d+/\d+$')
 _SERIAL_MARK = '\ue000'  # a private-use character, stands for the serial number while a record is serialized
@@ -201,10 +199,6 @@ def trust_anchor_certificates(pem_text):
 def host_problems(host, model, inputs):
     """Every phone-home-specific problem of one host (validate_fleet has already checked the data model)."""
     problems = []
-    for index, member in enumerate(model['ztp_members'] or []):
-        if member['serial_number'] and not _FILE_SAFE_SERIAL.match(member['serial_number']):
-            problems.append(Problem(host, 'ztp_members[%d].serial_number' % index,
-                                    'must be letters, digits, ".", "_" or "-" (at most 64), got %r' % member['serial_number']))
     if not model['ztp_members']:
         problems.append(Problem(host, 'ztp_members', 'a phone-home record is keyed by serial number; list at least one member'))
     problems.extend(boot_image(host, model)[1])

@@ -12,10 +12,17 @@ version_added: 0.1.0
 description:
   - Validates the C(ztp_*) variables of every host against the junos.ztp data model (see C(docs/data-model.md)),
     including rules across fields (strict mode needs the full topology, member IDs 0 to 9, checksum lengths,
-    IP and MAC addresses) and across hosts (a serial number belongs to one host).
+    IP and MAC addresses, the physical limits of a Virtual Chassis) and across hosts (a serial number belongs to one host).
+  - Types are taken strictly as YAML gives them (an unquoted C(yes) is not a member ID, an unquoted C(012345) is not a
+    serial number); text holds no control character.
+  - Every file on the controller a host names (configuration template, scripts, image C(local_path), trust anchor,
+    C(ztp_known_hosts_file)) must exist; a relative path is found like the modules that read it find it (in C(templates/)
+    or C(files/) of the role, then of the playbook, then beside the playbook).
+  - An unknown C(ztp_*) host variable is refused with the closest known name, unless listed in C(ztp_extra_variables).
   - Fails with one message listing every problem, each naming its host and field, so a run stops before any
     device is contacted or any file is written.
-  - Runs on the controller; use it once per play (C(run_once=true)).
+  - Runs on the controller; use it once per play (C(run_once=true)). Warnings (a name in C(ztp_extra_variables) that
+    looks like a typo) do not fail it.
 author:
   - junos.ztp contributors (@junos-ztp)
 options:

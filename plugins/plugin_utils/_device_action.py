@@ -14,8 +14,9 @@ import os
 from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+
+from ansible_collections.junos.ztp.plugins.plugin_utils._controller_files import ControllerFiles
 
 # Module option -> the host variables it is filled from, first match wins.
 CONNECTION_VARIABLES = {
@@ -29,7 +30,7 @@ CONNECTION_VARIABLES = {
 }
 
 
-class DeviceActionBase(ActionBase):
+class DeviceActionBase(ControllerFiles, ActionBase):
     """Fill connection options from host variables, then run the module (or let a subclass do the work)."""
 
     # Module option -> the data-model host variable it defaults to when the task does not give it.
@@ -46,15 +47,37 @@ class DeviceActionBase(ActionBase):
                 if task_vars.get(variable) is not None:
                     args[option] = self._templar.template(task_vars[variable])
                     break
-        if args.get('host_key_checking') is None:
-            args['host_key_checking'] = C.HOST_KEY_CHECKING
-        args['host_key_checking'] = boolean(args['host_key_checking'], strict=False)
+        args.update(self.host_key_options(args, task_vars))
         return args
+
+    def host_key_options(self, args, task_vars):
+        """host_key_checking and known_hosts_file: checking fails closed.
+
+        Only the boolean false, from the task or a host/group variable, turns checking off; any other value
+        is an error. Ansible's global host_key_checking setting is not used: ansible-runner (so every AWX
+        job) sets ANSIBLE_HOST_KEY_CHECKING=False, which must not silently stop host keys being checked.
+        """
+        checking = args.get('host_key_checking')
+        if checking is None:
+            checking = True
+        elif not isinstance(checking, bool):
+            source = 'host_key_checking' if self._task.args.get('host_key_checking') is not None else next(
+                name for name in CONNECTION_VARIABLES['host_key_checking'] if task_vars.get(name) is not None)
+            kind = 'text' if isinstance(checking, str) else 'number' if isinstance(checking, (int, float)) else type(checking).__name__
+            raise AnsibleError('%s: must be a boolean, true or false (unquoted in YAML), got the %s %r; nothing connects until it is '
+                               '(only false turns host key checking off)' % (source, kind, str(checking) if kind == 'text' else checking))
+        options = {'host_key_checking': checking}
+        if checking and args.get('known_hosts_file'):
+            options['known_hosts_file'] = self.find_controller_file('files', args['known_hosts_file'])
+        return options
 
     def in_process_parameters(self, task_vars, argument_spec):
         """For plugins that do the work themselves: (validated parameters, problems) of module_args + connection options."""
         args = self.module_args(task_vars)
-        args.update(self.connection_args(task_vars))
+        try:
+            args.update(self.connection_args(task_vars))
+        except AnsibleError as exc:
+            return {}, [str(exc)]
         validation = ArgumentSpecValidator(argument_spec).validate(args)
         return validation.validated_parameters, list(validation.error_messages)
 
@@ -83,8 +106,8 @@ class DeviceActionBase(ActionBase):
         result = super().run(tmp, task_vars)
         try:
             module_args = self.module_args(task_vars)
+            module_args.update(self.connection_args(task_vars))
         except AnsibleError as exc:
             return dict(result, failed=True, msg='%s: %s' % (task_vars.get('inventory_hostname'), exc))
-        module_args.update(self.connection_args(task_vars))
         result.update(self._execute_module(module_args=module_args, task_vars=task_vars))
         return result

@@ -66,20 +66,28 @@ def _plain(value, done):
     return value
 
 
+def _picked(variables, names, prefix):
+    picked = {name: variables[name] for name in names if name in variables}
+    if prefix:
+        picked.update((name, value) for name, value in variables.items() if name.startswith(prefix) and name not in picked)
+    return picked
+
+
 class _InventoryVariables:
     """The merge VariableManager.get_vars does for a host without a play or task, restricted to some names."""
 
-    def __init__(self, variable_manager, names):
+    def __init__(self, variable_manager, names, prefix):
         self._manager = variable_manager
         self._inventory = variable_manager._inventory
         self._loader = variable_manager._loader
         self._names = names
+        self._prefix = prefix
         self._basedirs = [self._loader.get_basedir()] if variable_manager.safe_basedir else []
         self._by_groups = {}
         self.supported = all(entry in self._group_sources() for entry in C.VARIABLE_PRECEDENCE)
 
     def _pick(self, variables):
-        return {name: variables[name] for name in self._names if name in variables}
+        return _picked(variables, self._names, self._prefix)
 
     def _plugins_inventory(self, entities):
         return get_vars_from_inventory_sources(self._loader, self._inventory._sources, entities, _STAGE)
@@ -128,18 +136,21 @@ class _InventoryVariables:
             return {}
 
 
-def fleet_variables(hostvars, hosts, names, templar):
-    """{host: {name: value}} for the given variable names of every host, templated, as plain Python data."""
-    reader = _InventoryVariables(hostvars._variable_manager, names)
+def fleet_variables(hostvars, hosts, names, templar, prefix=None):
+    """{host: {name: value}} for the given variable names of every host, templated, as plain Python data.
+
+    With ``prefix``, every other variable whose name starts with it comes too, untemplated: the caller
+    only looks at its name (the data model refuses unknown ztp_* names).
+    """
+    reader = _InventoryVariables(hostvars._variable_manager, names, prefix)
     fleet, seen, done = {}, {}, {}
     for host in hosts:
         if reader.supported:
             values = reader.variables(host)
         else:  # a precedence setting we do not mirror: the exact, slower way
-            raw = hostvars.raw_get(host)
-            values = {name: raw[name] for name in names if name in raw}
-        if any(_has_template(value, seen) for value in values.values()):
+            values = _picked(hostvars.raw_get(host), names, prefix)
+        if any(_has_template(values[name], seen) for name in names if name in values):
             host_templar = templar.copy_with_new_env(available_variables=hostvars.raw_get(host))
-            values = {name: _templated(value, host_templar, seen) for name, value in values.items()}
+            values = {name: _templated(value, host_templar, seen) if name in names else value for name, value in values.items()}
         fleet[host] = {name: _plain(value, done) for name, value in values.items()}
     return fleet

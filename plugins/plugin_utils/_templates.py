@@ -9,13 +9,15 @@ import os
 
 from ansible.template import trust_as_template
 
+from ansible_collections.junos.ztp.plugins.plugin_utils._controller_files import ControllerFiles
 
-class TemplateRendering:
+
+class TemplateRendering(ControllerFiles):
     """Mixin for action plugins: render a template file found like ansible.builtin.template finds it."""
 
     def render_template(self, path, task_vars, variables=None):
         """The rendered text of ``path`` (searched in templates/), with ``variables`` or the task's own."""
-        source = self._find_needle('templates', path)
+        source = self.find_controller_file('templates', path)
         text = trust_as_template(self._loader.get_text_file_contents(source))
         environment = {'searchpath': [os.path.dirname(source)] + list(task_vars.get('ansible_search_path', []))}
         if variables is not None:

@@ -117,9 +117,12 @@ def test_configuration_checks_name_host_and_field():
 
 
 def test_serial_numbers_must_be_file_names_and_trust_anchors_certificates():
-    problems = _problems({'standalone': {'ztp_members': [{'serial_number': '../etc', 'model': 'ex4300-24t'}]}},
-                         {'vc-minimum': {'trust_anchor': 'not a certificate'}})
-    assert "standalone: ztp_members[0].serial_number: must be letters, digits, \".\", \"_\" or \"-\" (at most 64), got '../etc'" in problems
+    # The data model refuses such a serial number before any record is rendered.
+    with pytest.raises(InventoryError) as error:
+        fleet({'standalone': {'ztp_members': [{'serial_number': '../etc', 'model': 'ex4300-24t'}]}})
+    assert "standalone: ztp_members[0].serial_number: must be letters, digits, \".\", \"_\" or \"-\" (at most 64), got '../etc'" in [
+        str(p) for p in error.value.problems]
+    problems = _problems({}, {'vc-minimum': {'trust_anchor': 'not a certificate'}})
     assert 'vc-minimum: ztp_phone_home.trust_anchor: holds no PEM certificate' in problems
     assert trust_anchor_certificates('-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n') == ['AAEC']
 

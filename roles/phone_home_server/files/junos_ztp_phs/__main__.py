@@ -35,6 +35,8 @@ def parse_args(argv=None):
     parser.add_argument('--redirect', action='store_true',
                         help="answer as a redirector: send each device to the phone-home server its record names (labs without Juniper's)")
     parser.add_argument('--status-token-file', help='file holding a bearer token the /status API then requires')
+    parser.add_argument('--status-open', action='store_true',
+                        help='answer the /status API without a token from any address (default: only from loopback)')
     parser.add_argument('--reload-interval', type=float, default=2.0, help='seconds between checks of the records directory')
     parser.add_argument('--log-level', default='info', choices=['debug', 'info', 'warning', 'error'])
     parser.add_argument('--no-access-log', action='store_true', help='do not log one line per request')
@@ -56,7 +58,7 @@ def main(argv=None):
         with open(args.status_token_file, encoding='utf-8') as stream:
             token = stream.read().strip()
     app = create_app(args.records, SQLiteStore(args.db), redirect=args.redirect, status_token_value=token,
-                     reload_interval=args.reload_interval)
+                     reload_interval=args.reload_interval, status_open=args.status_open)
     host, port = args.listen
     logging.getLogger('junos_ztp_phs').info('listening on https://%s:%d', host, port)
     # uvloop: about twice the TLS handshakes per second of the standard event loop (docs/phone-home.md, Measured).

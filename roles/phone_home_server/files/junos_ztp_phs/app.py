@@ -8,6 +8,7 @@ import base64
 import binascii
 import datetime
 import hmac
+import ipaddress
 import json
 import logging
 import time
@@ -170,13 +171,31 @@ def _summary(events):
             'last_event': events[-1].as_dict() if events else None}
 
 
+def _from_loopback(request):
+    try:
+        address = ipaddress.ip_address(request.remote or '')
+    except ValueError:
+        return False
+    # A dual-stack listener sees local IPv4 clients as ::ffff:127.0.0.1.
+    return (getattr(address, 'ipv4_mapped', None) or address).is_loopback
+
+
 @web.middleware
 async def status_token(request, handler):
-    token = request.app[OPTIONS]['status_token']
+    """The status API shows serial numbers and device messages: closed unless a token is given or it is opened on purpose.
+
+    With a token every client must present it; without one only clients on this host (loopback) are answered,
+    unless the server was started with --status-open.
+    """
+    options = request.app[OPTIONS]
+    token = options['status_token']
     if token and request.path.startswith('/status'):
         offered = request.headers.get('Authorization', '')
         if not hmac.compare_digest(offered.encode(), ('Bearer ' + token).encode()):
             return _error(web.HTTPUnauthorized, 'a bearer token is required', headers={'WWW-Authenticate': 'Bearer'})
+    elif request.path.startswith('/status') and not options['status_open'] and not _from_loopback(request):
+        return _error(web.HTTPForbidden, 'the status API answers clients on this host only; start the server with '
+                      '--status-token-file (clients send the token) or --status-open')
     return await handler(request)
 
 
@@ -220,12 +239,12 @@ async def status(request):
                               'redirect': request.app[OPTIONS]['redirect']})
 
 
-def create_app(records_dir, store, redirect=False, status_token_value=None, reload_interval=2.0):
+def create_app(records_dir, store, redirect=False, status_token_value=None, reload_interval=2.0, status_open=False):
     """The aiohttp application; store is a NotificationStore (closed when the app stops)."""
     app = web.Application(middlewares=[status_token], client_max_size=MAX_BODY)
     app[RECORDS] = RecordsHolder(records_dir, reload_interval)
     app[STORE] = store
-    app[OPTIONS] = {'redirect': redirect, 'status_token': status_token_value}
+    app[OPTIONS] = {'redirect': redirect, 'status_token': status_token_value, 'status_open': status_open}
     app.router.add_get(LEGACY_DEVICE, legacy_record)
     app.router.add_post(LEGACY_DEVICE + '/notification', legacy_notification)
     app.router.add_post(RFC8572_OPERATIONS + 'get-bootstrapping-data', get_bootstrapping_data)

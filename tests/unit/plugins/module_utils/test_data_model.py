@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
-    DATA_MODEL, InventoryError, image_for_model, validate_fleet, validate_host)
+    DATA_MODEL, InventoryError, controller_files, image_for_model, validate_fleet, validate_host)
 
 EXAMPLE = Path(__file__).resolve().parents[4] / 'playbooks' / 'inventory' / 'example'
 
@@ -128,3 +128,164 @@ def test_image_for_model_first_match_wins():
 
 def test_no_host_variable_collides_with_a_play_keyword():
     assert not set(DATA_MODEL) & {'serial', 'name', 'port', 'environment', 'hosts', 'vars'}
+
+
+# YAML's loose types: each refusal names host and field and says how to write the value.
+@pytest.mark.parametrize('path, value, expected', [
+    (('ztp_members', 1, 'member_id'), True, 'vc1: ztp_members[1].member_id: must be an integer, got the boolean true: YAML reads unquoted yes'),
+    (('ztp_members', 2, 'mastership_priority'), False, 'vc1: ztp_members[2].mastership_priority: must be an integer, got the boolean false'),
+    (('ztp_member_detection_timeout',), True, 'vc1: ztp_member_detection_timeout: must be an integer, got the boolean true'),
+    (('ztp_members', 0, 'serial_number'), 5349, 'vc1: ztp_members[0].serial_number: must be text, got the number 5349: YAML reads unquoted digits'),
+    (('ztp_management', 'hostname'), False, 'vc1: ztp_management.hostname: must be text, got the boolean False: YAML reads unquoted yes, no'),
+    (('ztp_software', 'version'), 21.4, 'vc1: ztp_software.version: must be text, got the number 21.4'),
+    (('ztp_configuration', 'template'), True, 'vc1: ztp_configuration.template: must be text, got the boolean True'),
+    (('ztp_dhcp_options',), {'ntp_servers': ['192.0.2.1', True]}, 'vc1: ztp_dhcp_options.ntp_servers[1]: must be text, got the boolean True'),
+    (('ztp_software', 'images', 0, 'models'), ['ex4300-*', 4300], 'vc1: ztp_software.images[0].models[1]: must be text, got the number 4300'),
+])
+def test_loose_yaml_types_are_refused(path, value, expected):
+    problems = problems_of(with_change(path, value))
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_quoted_numbers_still_count_where_an_integer_is_expected():
+    assert problems_of(with_change(('ztp_members', 1, 'member_id'), '1')) == []
+
+
+# Text: anchored at the true end, no control characters, never empty.
+@pytest.mark.parametrize('path, value, expected', [
+    (('ztp_members', 0, 'serial_number'), 'PE0\n', "vc1: ztp_members[0].serial_number: contains the control character '\\n'"),
+    (('ztp_members', 0, 'serial_number'), '', 'vc1: ztp_members[0].serial_number: is empty'),
+    (('ztp_members', 0, 'serial_number'), 'PE 0', 'vc1: ztp_members[0].serial_number: must be letters, digits, ".", "_" or "-" (at most 64)'),
+    (('ztp_members', 0, 'serial_number'), 'PEü0', 'vc1: ztp_members[0].serial_number: must be letters, digits'),
+    (('ztp_members', 0, 'serial_number'), 'P' * 65, 'vc1: ztp_members[0].serial_number: must be letters, digits'),
+    (('ztp_members', 0, 'model'), 'ex4300-48p\x00', "vc1: ztp_members[0].model: contains the control character '\\x00'"),
+    (('ztp_management', 'hostname'), 'vc1\n', "vc1: ztp_management.hostname: contains the control character '\\n'"),
+    (('ztp_management', 'hostname'), 'vc1.', 'vc1: ztp_management.hostname: must be an ASCII DNS host name'),
+    (('ztp_management', 'hostname'), 'sw-zürich',
+     "vc1: ztp_management.hostname: must be an ASCII DNS host name (letters, digits, \"-\" and \".\"), got 'sw-zürich'"),
+    (('ztp_software', 'version'), '', 'vc1: ztp_software.version: is empty'),
+    (('ztp_software', 'images', 0, 'file'), 'image.tgz\r', "vc1: ztp_software.images[0].file: contains the control character '\\r'"),
+    (('ztp_configuration', 'content'), '<configuration>\x1b</configuration>', "vc1: ztp_configuration.content: contains the control character '\\x1b'"),
+])
+def test_text_is_checked_to_its_true_end(path, value, expected):
+    problems = problems_of(with_change(path, value))
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_multiline_content_keeps_its_newlines_and_tabs():
+    content = '<configuration>\n\t<system>\r\n\t\t<host-name>vc</host-name>\n\t</system>\n</configuration>\n'
+    assert problems_of(with_change(('ztp_configuration', 'content'), content)) == []
+
+
+@pytest.mark.parametrize('host', ['sw-zürich', 'sw1\n', 'sw 1', 'sw/1', ''])
+def test_inventory_host_names_are_plain_ascii(host):
+    problems = problems_of({'ztp_members': [{'serial_number': 'A'}]}, host=host)
+    assert problems == ['%s: inventory_hostname: must be ASCII letters, digits, "_", ".", ":" or "-" (it names DHCP configuration files '
+                        'and phone-home records), got %r' % (host, host)]
+
+
+@pytest.mark.parametrize('host', ['sw1', 'sw1.ams.example.net', '192.0.2.7', '2001:db8::7', 'site_sw-1'])
+def test_usual_inventory_host_names_are_accepted(host):
+    assert problems_of({'ztp_members': [{'serial_number': 'A'}]}, host=host) == []
+
+
+# The physical limits of a Virtual Chassis.
+def test_at_most_ten_members():
+    members = [{'serial_number': 'PE%d' % index} for index in range(11)]
+    problems = problems_of({'ztp_topology': 'minimum', 'ztp_members': members})
+    assert problems == ['vc1: ztp_members: a Virtual Chassis has at most 10 members, got 11']
+    assert problems_of({'ztp_topology': 'minimum', 'ztp_members': members[:10]}) == []
+
+
+def test_at_most_two_routing_engines():
+    data = with_change(('ztp_members', 2, 'role'), 'routing-engine')
+    del data['ztp_members'][2]['mastership_priority']
+    assert problems_of(data) == ['vc1: ztp_members: at most 2 members have role routing-engine (the primary and the backup), '
+                                 'got 3: ztp_members[0], ztp_members[1], ztp_members[2]']
+
+
+def test_member_ids_are_0_to_9():
+    assert problems_of(with_change(('ztp_members', 2, 'member_id'), 10)) == ['vc1: ztp_members[2].member_id: must be 0 to 9, got 10']
+    assert problems_of(with_change(('ztp_members', 2, 'member_id'), 9)) == []
+
+
+def test_a_standalone_host_with_an_empty_member_list_is_refused():
+    assert problems_of({'ztp_members': []}, host='sw1') == [
+        'sw1: ztp_members: is empty: a standalone device (ztp_topology: none) has exactly one member']
+    # A host that describes no device at all (no ztp_members) is left alone: a play may hold other hosts.
+    assert problems_of({}, host='phs1') == []
+
+
+# Typos of top-level variables.
+def test_a_misspelt_variable_is_refused_with_the_closest_name():
+    data = dict(VC, ztp_bootstrap_mehtod='dhcp-ztp', ztp_provisioning_mod='strict', ztp_colour='red')
+    assert problems_of(data) == [
+        'vc1: ztp_bootstrap_mehtod: is not a junos.ztp host variable (did you mean ztp_bootstrap_method?); '
+        'list your own ztp_* variables in ztp_extra_variables',
+        'vc1: ztp_colour: is not a junos.ztp host variable; list your own ztp_* variables in ztp_extra_variables',
+        'vc1: ztp_provisioning_mod: is not a junos.ztp host variable (did you mean ztp_provisioning_mode?); '
+        'list your own ztp_* variables in ztp_extra_variables',
+    ]
+
+
+def test_own_variables_listed_in_ztp_extra_variables_are_accepted_a_likely_typo_with_a_warning():
+    data = dict(VC, ztp_site_code='ams1', ztp_topolgy='full', ztp_extra_variables=['ztp_site_code', 'ztp_topolgy'])
+    warnings = []
+    assert [str(p) for p in validate_host('vc1', data, warnings=warnings)[1]] == []
+    assert warnings == ['vc1: ztp_topolgy: is listed in ztp_extra_variables but looks like a typo of ztp_topology']
+
+
+def test_other_variables_are_not_the_models_business():
+    assert problems_of(dict(VC, ansible_host='192.0.2.1', site_code='ams1')) == []
+
+
+# Files the run reads on the controller.
+def test_every_controller_file_is_checked_with_the_callers_finder():
+    data = copy.deepcopy(VC)
+    data['ztp_configuration'] = {'template': 'site.xml.j2'}
+    data['ztp_software']['images'][0]['local_path'] = '/images/missing.tgz'
+    data['ztp_scripts'] = {'pre': {'local_path': 'pre.sh'}, 'post': {'url': 'http://192.0.2.10/post.sh'}}
+    data['ztp_phone_home'] = {'server_url': 'https://192.0.2.40', 'trust_anchor': 'ca.pem'}
+    data['ztp_known_hosts_file'] = 'known_hosts'
+    asked = []
+
+    def find_file(directory, path):
+        asked.append((directory, path))
+        return None if path in ('pre.sh', 'known_hosts') else 'no file %s' % path
+
+    with pytest.raises(InventoryError) as caught:
+        validate_fleet({'vc1': data}, find_file=find_file)
+    assert [str(p) for p in caught.value.problems] == [
+        'vc1: ztp_software.images[0].local_path: no file /images/missing.tgz',
+        'vc1: ztp_configuration.template: no file site.xml.j2',
+        'vc1: ztp_phone_home.trust_anchor: no file ca.pem',
+    ]
+    assert sorted(asked) == [('files', '/images/missing.tgz'), ('files', 'ca.pem'), ('files', 'known_hosts'),
+                             ('files', 'pre.sh'), ('templates', 'site.xml.j2')]
+
+
+def test_a_file_shared_by_many_hosts_is_looked_up_once():
+    asked = []
+    hosts = {'sw%d' % index: {'ztp_members': [{'serial_number': 'S%d' % index}], 'ztp_configuration': {'template': 'site.xml.j2'}}
+             for index in range(50)}
+    validate_fleet(hosts, find_file=lambda directory, path: asked.append(path))
+    assert asked == ['site.xml.j2']
+
+
+def test_controller_files_lists_every_file_a_model_names():
+    data = copy.deepcopy(VC)
+    data['ztp_scripts'] = {'post': {'local_path': 'post.sh'}}
+    model = validate_host('vc1', data)[0]
+    assert list(controller_files(model)) == [('ztp_scripts.post.local_path', 'files', 'post.sh')]
+
+
+def test_all_problems_of_every_class_at_once():
+    data = with_change(('ztp_members', 0, 'member_id'), True)
+    data['ztp_members'][1]['serial_number'] = 'PE1\n'
+    data['ztp_bootstrap_mehtod'] = 'phone-home'
+    data['ztp_configuration'] = {'template': 'missing.j2'}
+    with pytest.raises(InventoryError) as caught:
+        validate_fleet({'vc1': data, 'sw1': {'ztp_members': []}}, find_file=lambda directory, path: 'no file %s' % path)
+    fields = {(p.host, p.field) for p in caught.value.problems}
+    assert fields == {('sw1', 'ztp_members'), ('vc1', 'ztp_members[0].member_id'), ('vc1', 'ztp_members[1].serial_number'),
+                      ('vc1', 'ztp_bootstrap_mehtod'), ('vc1', 'ztp_configuration.template')}

@@ -281,7 +281,7 @@ BAD_RECORDS = [
     ({'sw1.ztp_members.0.model': None}, 'isc4', 'sw1: ztp_members[0].model: is required with dhcp-ztp and ztp_software'),
     ({'sw1.ztp_members.0.model': 'qfx5120-48y'}, 'isc4', 'sw1: ztp_members[0].model: no image in ztp_software.images matches model qfx5120-48y'),
     ({'sw1.ztp_members': []}, 'isc4', 'sw1: ztp_members: is empty'),
-    ({'sw1.ztp_members.0.serial_number': 'HW 1'}, 'isc4', 'sw1: ztp_members[0].serial_number: contains characters'),
+    ({'sw1.ztp_members.0.serial_number': 'HW 1'}, 'isc4', 'sw1: ztp_members[0].serial_number: must be letters, digits'),
     ({'vc1.ztp_members.1.mac_address': None}, 'kea4', 'vc1: ztp_members[1].mac_address: is required: ztp_management.dhcp_match is mac'),
     ({'vc1.ztp_members.1.mac_address': None}, 'kea6', 'vc1: ztp_members[1].duid: a DHCPv6 record needs duid or mac_address'),
     ({'vc1.ztp_members.1.duid': '0003-0001'}, 'kea6', "vc1: ztp_members[1].duid: is not a DUID in colon-separated hex: '0003-0001'"),
@@ -290,7 +290,7 @@ BAD_RECORDS = [
     ({'vc1.ztp_management.ipv4_address': '10.2.0.11'}, 'kea4', 'vc1: ztp_management.ipv4_address: 10.2.0.11 is in none of the subnets of output kea4'),
     ({'vc1.ztp_management.ipv4_address': '10.1.0.150', 'vc1.ztp_management.dhcp_match': 'serial_number'}, 'kea4',
      'vc1: ztp_management.ipv4_address: 10.1.0.150 is inside pool 10.1.0.100 - 10.1.0.200'),
-    ({'vc1.ztp_management.hostname': 'vc_1'}, 'isc4', "vc1: ztp_management.hostname: contains characters DHCP text cannot carry safely ('vc_1')"),
+    ({'vc1.ztp_management.hostname': 'vc_1'}, 'isc4', "vc1: ztp_management.hostname: must be an ASCII DNS host name"),
     ({'vc1.ztp_dhcp_options.proxy': 'proxy.example.net'}, 'isc4', "vc1: ztp_dhcp_options.proxy: must be address:port"),
     ({'vc1.ztp_bootstrap_method': 'dhcp-ztp'}, 'isc4', 'vc1: ztp_bootstrap_method: dhcp-ztp does not support a Virtual Chassis'),
 ]
