@@ -21,16 +21,21 @@ options:
     default: 830
   user:
     description:
-      - SSH user name. Filled in from C(ansible_user) when not given.
+      - SSH user name.
+      - When not given, taken from the environment variable C(ANSIBLE_NET_USERNAME) (an AWX Network credential),
+        then from Ansible's connection user (C(ansible_user), C(-u) on the command line, an AWX Machine credential).
     type: str
   password:
     description:
-      - SSH password. Filled in from C(ansible_password) (or C(ansible_ssh_pass)) when not given.
-      - Never shown in output or logs.
+      - SSH password. Never shown in output or logs.
+      - When not given, taken from C(ANSIBLE_NET_PASSWORD), then from Ansible's connection password
+        (C(ansible_password), C(ansible_ssh_pass), C(--ask-pass), an AWX Machine credential).
     type: str
   private_key_file:
     description:
-      - SSH private key. Filled in from C(ansible_ssh_private_key_file) when not given.
+      - SSH private key.
+      - When not given, taken from C(ANSIBLE_NET_SSH_KEYFILE), then from Ansible's connection key
+        (C(ansible_ssh_private_key_file), C(ansible_private_key_file), C(--private-key), an AWX Machine credential).
     type: path
   host_key_checking:
     description:
