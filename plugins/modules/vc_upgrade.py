@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: vc_upgrade
 short_description: Upgrade every Virtual Chassis member in linecard, backup, primary order over NETCONF
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Does from the controller what the phone-home client does on a Virtual Chassis ("Bootstrap Virtual Chassis Members" in
     Juniper's "Provision a Virtual Chassis Using the Phone-Home Client"), over one NETCONF session.
