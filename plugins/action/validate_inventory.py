@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, InventoryError, validate_fleet
+from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, InventoryError, MissingLibraryError, validate_fleet
 from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
 
 
@@ -27,5 +27,7 @@ class ActionModule(ActionBase):
             models = validate_fleet(fleet_variables(task_vars['hostvars'], hosts, HOST_VARIABLES, self._templar))
         except InventoryError as exc:
             return dict(result, failed=True, msg=str(exc), problems=[str(problem) for problem in exc.problems])
+        except MissingLibraryError as exc:
+            return dict(result, failed=True, msg=str(exc))
         result.update(changed=False, hosts=sorted(models), msg='%d host(s) valid' % len(models))
         return result

@@ -15,6 +15,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._image_stage import HAS_
 from ansible_collections.junos.ztp.plugins.module_utils._vc_upgrade import (
     CONFIG_IMPORT_ERROR, HAS_CONFIG_LIBRARIES, NOTIFICATION_CONTENT_TYPE, PyezOperations, VcUpgrade, describe_member, notification_body)
 from ansible_collections.junos.ztp.plugins.plugin_utils._device_action import DeviceActionBase
+from ansible_collections.junos.ztp.plugins.plugin_utils._paths import controller_path
 
 display = Display()
 
@@ -130,6 +131,7 @@ class ActionModule(DeviceActionBase):
         problems = ['%s: %s' % (host, message) for message in messages]
         if problems:
             return params, problems
+        params['notification_ca_path'] = controller_path(self._loader, params['notification_ca_path'])
         if params['software'] is None:
             problems.append('%s: software is not given and the host has no ztp_software' % host)
         if params['install_timeout'] <= 0:

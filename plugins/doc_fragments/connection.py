@@ -36,6 +36,7 @@ options:
       - SSH private key.
       - When not given, taken from C(ANSIBLE_NET_SSH_KEYFILE), then from Ansible's connection key
         (C(ansible_ssh_private_key_file), C(ansible_private_key_file), C(--private-key), an AWX Machine credential).
+      - A relative path is relative to the directory of the playbook being run (in AWX, the job template's playbook).
     type: path
   host_key_checking:
     description:
@@ -46,7 +47,8 @@ options:
   known_hosts_file:
     description:
       - OpenSSH known_hosts file holding the device's host key. Filled in from C(ztp_known_hosts_file).
-      - Defaults to C(~/.ssh/known_hosts).
+      - Defaults to C(~/.ssh/known_hosts). A relative path is relative to the directory of the playbook being run (in AWX, the job template's playbook).
+      - With O(host_key_checking=true), a file that does not exist fails the task before any connection, naming it.
     type: path
   timeout:
     description:

@@ -194,6 +194,19 @@ class Problem:
         return 'Problem(%r, %r, %r)' % (self.host, self.field, self.message)
 
 
+class MissingLibraryError(Exception):
+    """A Python library junos.ztp needs on the controller is not installed: not an inventory problem of any host."""
+
+
+NETADDR_MISSING = ('junos.ztp needs the netaddr Python library on the Ansible controller (in the execution environment '
+                   'under AWX): pip install netaddr, or pip install -r the collection\'s requirements.txt')
+
+
+def require_netaddr():
+    if not HAS_NETADDR:
+        raise MissingLibraryError(NETADDR_MISSING)
+
+
 class InventoryError(Exception):
     """Raised with every problem of a run at once."""
 
@@ -472,8 +485,7 @@ def validate_fleet(hosts_vars):
 
     ``hosts_vars`` maps host name to that host's variables. Returns host name -> normalized model.
     """
-    if not HAS_NETADDR:
-        raise InventoryError([Problem('controller', 'python', 'the netaddr Python library is required (pip install netaddr)')])
+    require_netaddr()
     models, problems, shared = {}, [], {}
     for host in sorted(hosts_vars):
         models[host], host_problems = validate_host(host, hosts_vars[host], shared)

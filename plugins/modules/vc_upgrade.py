@@ -89,6 +89,7 @@ options:
     description:
       - PEM file of the CA certificate(s) that signed the phone-home server's certificate, when it is not in the controller's
         trust store.
+      - A relative path is relative to the directory of the playbook being run (in AWX, the job template's playbook).
     type: path
 attributes:
   check_mode:

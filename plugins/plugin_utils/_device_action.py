@@ -17,6 +17,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.junos.ztp.plugins.plugin_utils._paths import controller_path
+
 # Module option -> the host variables it is filled from, first match wins (credentials: see credential_args).
 CONNECTION_VARIABLES = {
     'host': ('ansible_host', 'inventory_hostname'),
@@ -51,6 +53,7 @@ class DeviceActionBase(ActionBase):
                     args[option] = self._templar.template(task_vars[variable])
                     break
         args.update(self.credential_args())
+        self.resolve_controller_paths(args)
         if args.get('host_key_checking') is None:
             args['host_key_checking'] = C.HOST_KEY_CHECKING
         args['host_key_checking'] = boolean(args['host_key_checking'], strict=False)
@@ -78,6 +81,15 @@ class DeviceActionBase(ActionBase):
                     args[option] = value
                     break
         return args
+
+    # Connection options that name files on the controller.
+    CONTROLLER_PATH_OPTIONS = ('private_key_file', 'known_hosts_file')
+
+    def resolve_controller_paths(self, args):
+        """Relative key and known_hosts files are relative to the playbook's directory (plugin_utils/_paths.py)."""
+        for option in self.CONTROLLER_PATH_OPTIONS:
+            if args.get(option):
+                args[option] = controller_path(self._loader, args[option])
 
     def in_process_parameters(self, task_vars, argument_spec):
         """For plugins that do the work themselves: (validated parameters, problems) of module_args + connection options."""
