@@ -1,6 +1,6 @@
 """`make demo`: both routes of the job end to end on 127.0.0.1, for the example inventory's switches.
 
-1. Starts one simulated VC per host of playbooks/inventory/example/ (tools/vcsim_fleet.py: the same serial numbers,
+1. Starts one simulated VC per host of playbooks/inventory/example/ (tests/vcsim_fleet.py: the same serial numbers,
    models, member IDs and roles, every member on an older version so the upgrade really runs, time sped up 60 times),
    with test images (real md5, sha1 and sha256 replace the example's placeholders) served over HTTP by a file server.
 2. Starts the phone-home server from its role's package (roles/phone_home_server/files) with a self-signed certificate.
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tests'))
 
 from vcsim_fleet import REPO, Fleet, ansible_env, terminate, write_private  # noqa: E402  pylint: disable=wrong-import-position
 from vcsim.control import call  # noqa: E402  pylint: disable=wrong-import-position

@@ -13,11 +13,12 @@ import gc
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, VARIABLE_PREFIX, InventoryError
+from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, VARIABLE_PREFIX, InventoryError, MissingLibraryError
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp import OUTPUTS, Settings, build_plan
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp_output import check_with_server, read_current, write_atomically
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp_render import render
 from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
+from ansible_collections.junos.ztp.plugins.plugin_utils._paths import controller_path
 
 ARGUMENT_SPEC = {
     'output': {'type': 'str', 'required': True, 'choices': list(OUTPUTS)},
@@ -51,6 +52,7 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        args['dest'] = controller_path(self._loader, args['dest'])
         hostvars = task_vars['hostvars']
         hosts = args['hosts'] if args['hosts'] is not None else task_vars['ansible_play_hosts_all']
         unknown = sorted(set(hosts) - set(hostvars))
@@ -65,6 +67,8 @@ class ActionModule(ActionBase):
                               warnings=warnings)
         except InventoryError as exc:
             return dict(result, failed=True, msg=str(exc), problems=[str(problem) for problem in exc.problems])
+        except MissingLibraryError as exc:
+            return dict(result, failed=True, msg=str(exc))
         text = render(plan)
         output = plan.output
         result.update(dest=args['dest'], output=output.name, service=output.service, records=len(plan.records),

@@ -22,12 +22,14 @@ from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
     HOST_VARIABLES,
     VARIABLE_PREFIX,
     InventoryError,
+    MissingLibraryError,
     Problem,
     validate_fleet,
     validate_host,
 )
 from ansible_collections.junos.ztp.plugins.module_utils._phs_records import phone_home_hosts, render_records
 from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
+from ansible_collections.junos.ztp.plugins.plugin_utils._paths import controller_path
 from ansible_collections.junos.ztp.plugins.plugin_utils._templates import TemplateRendering
 
 ARGUMENT_SPEC = {
@@ -49,6 +51,7 @@ class ActionModule(TemplateRendering, ActionBase):
         if validation.error_messages:
             return dict(result, failed=True, msg='; '.join(validation.error_messages))
         args = validation.validated_parameters
+        args['dest'] = controller_path(self._loader, args['dest'])
         hostvars = task_vars['hostvars']
         hosts = args['hosts'] if args['hosts'] is not None else list(task_vars['groups']['all'])
         unknown = sorted(set(hosts) - set(task_vars['groups']['all']))
@@ -58,7 +61,10 @@ class ActionModule(TemplateRendering, ActionBase):
         fleet_vars = fleet_variables(hostvars, hosts, HOST_VARIABLES, self._templar, prefix=VARIABLE_PREFIX)
         hosts = sorted(h for h in hosts if args['hosts'] is not None or 'ztp_members' in fleet_vars[h])
         warnings = []
-        models, problems = self._validate({host: fleet_vars[host] for host in hosts}, warnings)
+        try:
+            models, problems = self._validate({host: fleet_vars[host] for host in hosts}, warnings)
+        except MissingLibraryError as exc:
+            return dict(result, failed=True, msg=str(exc))
         inputs = {}
         for host in phone_home_hosts(models):
             inputs[host] = self._read_inputs(host, models[host], hostvars, task_vars, problems)

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, VARIABLE_PREFIX, InventoryError, validate_fleet
+from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
+    HOST_VARIABLES,
+    VARIABLE_PREFIX,
+    InventoryError,
+    MissingLibraryError,
+    validate_fleet,
+)
 from ansible_collections.junos.ztp.plugins.plugin_utils._controller_files import ControllerFiles
 from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
 
@@ -30,6 +36,8 @@ class ActionModule(ControllerFiles, ActionBase):
                                     find_file=self.controller_file_problem, warnings=warnings)
         except InventoryError as exc:
             return dict(result, failed=True, msg=str(exc), problems=[str(problem) for problem in exc.problems])
+        except MissingLibraryError as exc:
+            return dict(result, failed=True, msg=str(exc))
         result.update(changed=False, hosts=sorted(models), msg='%d host(s) valid' % len(models))
         if warnings:
             result['warnings'] = warnings

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from ansible.errors import AnsibleError
 from ansible.module_utils.urls import open_url
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -130,6 +131,11 @@ class ActionModule(DeviceActionBase):
         problems = ['%s: %s' % (host, message) for message in messages]
         if problems:
             return params, problems
+        if params['notification_ca_path']:
+            try:
+                params['notification_ca_path'] = self.find_controller_file('files', params['notification_ca_path'])
+            except AnsibleError as exc:
+                problems.append('%s: notification_ca_path: %s' % (host, exc))
         if params['software'] is None:
             problems.append('%s: software is not given and the host has no ztp_software' % host)
         if params['install_timeout'] <= 0:

@@ -21,16 +21,22 @@ options:
     default: 830
   user:
     description:
-      - SSH user name. Filled in from C(ansible_user) when not given.
+      - SSH user name.
+      - When not given, taken from the environment variable C(ANSIBLE_NET_USERNAME) (an AWX Network credential),
+        then from Ansible's connection user (C(ansible_user), C(-u) on the command line, an AWX Machine credential).
     type: str
   password:
     description:
-      - SSH password. Filled in from C(ansible_password) (or C(ansible_ssh_pass)) when not given.
-      - Never shown in output or logs.
+      - SSH password. Never shown in output or logs.
+      - When not given, taken from C(ANSIBLE_NET_PASSWORD), then from Ansible's connection password
+        (C(ansible_password), C(ansible_ssh_pass), C(--ask-pass), an AWX Machine credential).
     type: str
   private_key_file:
     description:
-      - SSH private key. Filled in from C(ansible_ssh_private_key_file) when not given.
+      - SSH private key.
+      - When not given, taken from C(ANSIBLE_NET_SSH_KEYFILE), then from Ansible's connection key
+        (C(ansible_ssh_private_key_file), C(ansible_private_key_file), C(--private-key), an AWX Machine credential).
+      - A relative path is relative to the directory of the playbook being run (in AWX, the job template's playbook).
     type: path
   host_key_checking:
     description:
@@ -47,6 +53,7 @@ options:
       - A relative path is found like the source of M(ansible.builtin.copy) (in C(files/) of the role, then of the playbook,
         then beside the playbook).
       - Defaults to C(~/.ssh/known_hosts).
+      - With O(host_key_checking=true), a file that does not exist fails the task before any connection, naming it.
     type: path
   timeout:
     description:

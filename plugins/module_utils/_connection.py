@@ -61,8 +61,17 @@ def _describe(exc, params):
     return 'cannot open a NETCONF session to %s: %s' % (where, exc.__class__.__name__ + (': %s' % cause if cause else ''))
 
 
+def _check_known_hosts_file(params):
+    """A known_hosts file that is not there is a typo in the inventory, not a connection problem: say which."""
+    path = params.get('known_hosts_file')
+    if params['host_key_checking'] and path and not os.path.isfile(path):
+        raise DeviceConnectionError('known_hosts_file (the ztp_known_hosts_file variable) is %s, which does not exist; '
+                                    'create it with ssh-keyscan -p %s %s >> %s' % (path, params['port'], params['host'], path))
+
+
 def open_device(params):
     """Open a PyEZ Device without fact gathering; raise DeviceConnectionError with a clear message."""
+    _check_known_hosts_file(params)
     ssh_config = None
     try:
         if params['host_key_checking'] and params.get('known_hosts_file'):

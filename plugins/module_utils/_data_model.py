@@ -227,6 +227,19 @@ class Problem:
         return 'Problem(%r, %r, %r)' % (self.host, self.field, self.message)
 
 
+class MissingLibraryError(Exception):
+    """A Python library junos.ztp needs on the controller is not installed: not an inventory problem of any host."""
+
+
+NETADDR_MISSING = ('junos.ztp needs the netaddr Python library on the Ansible controller (in the execution environment '
+                   'under AWX): pip install netaddr, or pip install -r the collection\'s requirements.txt')
+
+
+def require_netaddr():
+    if not HAS_NETADDR:
+        raise MissingLibraryError(NETADDR_MISSING)
+
+
 class InventoryError(Exception):
     """Raised with every problem of a run at once."""
 
@@ -614,8 +627,7 @@ def validate_fleet(hosts_vars, find_file=None, warnings=None):
     ``find_file(directory, path)``, given by controller-side callers, checks every file the models name
     (see ``controller_files``); ``warnings``, a list, receives what is suspicious but allowed.
     """
-    if not HAS_NETADDR:
-        raise InventoryError([Problem('controller', 'python', 'the netaddr Python library is required (pip install netaddr)')])
+    require_netaddr()
     models, problems, shared = {}, [], {}
     for host in sorted(hosts_vars):
         models[host], host_problems = validate_host(host, hosts_vars[host], shared, warnings)

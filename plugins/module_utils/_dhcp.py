@@ -33,6 +33,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
     Problem,
     image_for_model,
     is_script,
+    require_netaddr,
     validate_fleet,
     validate_host,
 )
@@ -40,7 +41,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
 try:
     import netaddr
     HAS_NETADDR = True
-except ImportError:  # pragma: no cover - build_plan reports it
+except ImportError:  # pragma: no cover - build_plan reports it (require_netaddr)
     HAS_NETADDR = False
 
 
@@ -610,8 +611,7 @@ def build_plan(hosts_vars, settings, warnings=None):
 
     ``warnings`` is validate_fleet's. The files hosts name on the controller are not checked: DHCP records do not read them.
     """
-    if not HAS_NETADDR:
-        raise InventoryError([Problem('controller', 'python', 'the netaddr Python library is required (pip install netaddr)')])
+    require_netaddr()
     models, problems = _valid_models(hosts_vars, warnings)
     problems = list(problems) + settings_problems(settings)
     notes, records, ztp_values = _Notes(), [], {}

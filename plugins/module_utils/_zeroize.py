@@ -41,7 +41,7 @@ def is_factory_default(device):
     return configuration is not True and configuration.find('.//system/phone-home') is not None
 
 
-def zeroize(params, media=False, wait=True, wait_timeout=1800, check_mode=False, clock=time.monotonic):
+def zeroize(params, media=False, wait=False, wait_timeout=1800, check_mode=False, clock=time.monotonic):
     """Read what is there, zeroize it (unless ``check_mode``), and optionally wait for factory default.
 
     Returns the module result (without ``changed``); raises DeviceConnectionError when the device cannot

@@ -38,6 +38,7 @@ options:
   dest:
     description:
       - Path of the file on the controller. Its directory must exist.
+      - A relative path is relative to the directory of the playbook being run (in AWX, the job template's playbook).
     type: path
     required: true
   hosts:
@@ -162,7 +163,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 dest:
-  description: The file rendered.
+  description: The file rendered, as an absolute path (where it went).
   returned: always
   type: str
   sample: /etc/kea/kea-dhcp4.conf

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: image_stage
 short_description: Put the Junos images a Virtual Chassis needs on its primary, once, verified
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - The first step of every upgrade. Reads the Virtual Chassis members (model, role, running version), picks from
     O(software) the image each member that does not already run the target version (C(version) of O(software)) needs, and puts each image once on

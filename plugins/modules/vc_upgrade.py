@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: vc_upgrade
 short_description: Upgrade every Virtual Chassis member in linecard, backup, primary order over NETCONF
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Does from the controller what the phone-home client does on a Virtual Chassis ("Bootstrap Virtual Chassis Members" in
     Juniper's "Provision a Virtual Chassis Using the Phone-Home Client"), over one NETCONF session.
@@ -89,6 +89,8 @@ options:
     description:
       - PEM file of the CA certificate(s) that signed the phone-home server's certificate, when it is not in the controller's
         trust store.
+      - A relative path is found like the source of M(ansible.builtin.copy) (in C(files/) of the role, then of the playbook,
+        then beside the playbook).
     type: path
 attributes:
   check_mode:

@@ -36,13 +36,13 @@ options:
     default: false
   wait:
     description:
-      - Wait until the device answers again in factory-default state. When false, return as soon as the request
-        is accepted.
+      - Wait until the device answers again in factory-default state. When false (the default), return as soon as
+        the request is accepted.
       - Waiting re-connects with the same connection options, so it needs a factory-default state that accepts
         them (the simulator, or a lab image that keeps a NETCONF user); a real factory-default EX has no such
-        user, so use O(wait=false) there and follow the device through phone-home instead.
+        user, so leave it false there and follow the device through phone-home instead (M(junos.ztp.phs_status)).
     type: bool
-    default: true
+    default: false
   wait_timeout:
     description:
       - Seconds to wait for the device when O(wait=true).
@@ -70,14 +70,14 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Return the VC to factory default and wait for it
+- name: Return the VC to factory default and let phone-home take over
   junos.ztp.zeroize:
     confirm: true
 
-- name: Zeroize and let phone-home take over without waiting
+- name: In a lab whose factory default keeps a NETCONF user, wait until the device answers again
   junos.ztp.zeroize:
     confirm: true
-    wait: false
+    wait: true
 
 - name: Say what would be erased
   junos.ztp.zeroize:
@@ -145,7 +145,7 @@ def main():
         CONNECTION_ARGUMENT_SPEC,
         confirm={'type': 'bool', 'default': False},
         media={'type': 'bool', 'default': False},
-        wait={'type': 'bool', 'default': True},
+        wait={'type': 'bool', 'default': False},
         wait_timeout={'type': 'int', 'default': 1800},
     ), supports_check_mode=True)
     params = module.params

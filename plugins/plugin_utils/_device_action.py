@@ -18,15 +18,19 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.junos.ztp.plugins.plugin_utils._controller_files import ControllerFiles
 
-# Module option -> the host variables it is filled from, first match wins.
+# Module option -> the host variables it is filled from, first match wins (credentials: see credential_args).
 CONNECTION_VARIABLES = {
     'host': ('ansible_host', 'inventory_hostname'),
     'port': ('ansible_port',),
-    'user': ('ansible_user',),
-    'password': ('ansible_password', 'ansible_ssh_pass'),
-    'private_key_file': ('ansible_ssh_private_key_file', 'ansible_private_key_file'),
     'host_key_checking': ('ansible_host_key_checking', 'ansible_ssh_host_key_checking'),
     'known_hosts_file': ('ztp_known_hosts_file',),
+}
+
+# Credential option -> the environment variable an AWX Network credential sets for it.
+CREDENTIAL_ENVIRONMENT = {
+    'user': 'ANSIBLE_NET_USERNAME',
+    'password': 'ANSIBLE_NET_PASSWORD',
+    'private_key_file': 'ANSIBLE_NET_SSH_KEYFILE',
 }
 
 
@@ -47,7 +51,33 @@ class DeviceActionBase(ControllerFiles, ActionBase):
                 if task_vars.get(variable) is not None:
                     args[option] = self._templar.template(task_vars[variable])
                     break
+        args.update(self.credential_args())
+        if args.get('private_key_file'):
+            args['private_key_file'] = self.find_controller_file('files', args['private_key_file'])
         args.update(self.host_key_options(args, task_vars))
+        return args
+
+    def credential_args(self):
+        """user, password and private_key_file, each from the first source that has it.
+
+        The precedence of Ansible's network collections (a provider's env_fallback, then the play context):
+        the task's argument, then the Network credential's environment variable (CREDENTIAL_ENVIRONMENT),
+        then the connection options Ansible filled in: ansible_user / ansible_password / ansible_ssh_pass /
+        ansible_ssh_private_key_file from inventory or extra vars, or -u / --ask-pass / --private-key
+        on the command line, which is how an AWX Machine credential arrives.
+        """
+        play_context = self._play_context
+        # The local connection resets remote_user to the controller's user and keeps the configured one here.
+        connection_options = {'user': play_context.connection_user or play_context.remote_user,
+                              'password': play_context.password,
+                              'private_key_file': play_context.private_key_file}
+        args = {}
+        for option, variable in CREDENTIAL_ENVIRONMENT.items():
+            for value in (self._task.args.get(option), os.environ.get(variable), connection_options[option]):
+                # An empty value is no value: the play context's password is '' when nobody gave one.
+                if value:
+                    args[option] = value
+                    break
         return args
 
     def host_key_options(self, args, task_vars):
@@ -68,7 +98,10 @@ class DeviceActionBase(ControllerFiles, ActionBase):
                                '(only false turns host key checking off)' % (source, kind, str(checking) if kind == 'text' else checking))
         options = {'host_key_checking': checking}
         if checking and args.get('known_hosts_file'):
-            options['known_hosts_file'] = self.find_controller_file('files', args['known_hosts_file'])
+            try:
+                options['known_hosts_file'] = self.find_controller_file('files', args['known_hosts_file'])
+            except AnsibleError as exc:
+                raise AnsibleError('known_hosts_file (the ztp_known_hosts_file variable): %s; create it with ssh-keyscan' % exc) from None
         return options
 
     def in_process_parameters(self, task_vars, argument_spec):

@@ -160,5 +160,45 @@ def url_server(tmp_path):
         server.stop()
 
 
+class InstalledCollection:
+    """junos.ztp as a user gets it: ``tarball`` built by ansible-galaxy, installed into the empty ``collections_path``."""
+
+    def __init__(self, tarball, collections_path):
+        self.tarball = tarball
+        self.collections_path = collections_path
+        self.root = collections_path / "ansible_collections" / "junos" / "ztp"
+
+    def env(self, **extra):
+        """An environment that finds this copy of the collection and no other."""
+        repo = os.path.dirname(TESTS_DIR)
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ANSIBLE_COLLECTIONS_PATH")}
+        env.update(ANSIBLE_COLLECTIONS_PATH=str(self.collections_path), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+                   ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+                   PATH=os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")]))
+        assert repo not in env["PATH"].split(os.pathsep)
+        env.update(extra)
+        return env
+
+
+@pytest.fixture(scope="session")
+def installed_collection(tmp_path_factory):
+    """Build the collection tarball from this checkout once per session and install it into an empty collections path."""
+    import subprocess
+
+    repo = os.path.dirname(TESTS_DIR)
+    workdir = tmp_path_factory.mktemp("built-collection")
+    galaxy = os.path.join(os.path.dirname(sys.executable), "ansible-galaxy")
+    built = subprocess.run([galaxy, "collection", "build", "--output-path", str(workdir), repo],
+                           capture_output=True, text=True, check=False, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    (tarball,) = workdir.glob("junos-ztp-*.tar.gz")
+    collections_path = workdir / "collections"
+    installed = subprocess.run([galaxy, "collection", "install", "--offline", "-p", str(collections_path), str(tarball)],
+                               capture_output=True, text=True, check=False, timeout=300,
+                               env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections_path)))
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    return InstalledCollection(tarball, collections_path)
+
+
 # The DHCP lab (tests/wire/dhcp_lab.py): real ISC dhcpd / Kea and the device-like client in network namespaces.
 from dhcp_lab import dhcp_lab  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import

@@ -35,10 +35,11 @@ def vc_host_vars(vc, user, password, **extra):
                  'ansible_password': password, 'ztp_known_hosts_file': str(vc.known_hosts_file)}, **extra)
 
 
-def run_playbook(tmp_path, tasks, hosts, check=False, diff=False, extra_args=(), env=None, timeout=900, play=None):
+def run_playbook(tmp_path, tasks, hosts, check=False, diff=False, extra_args=(), env=None, timeout=900, play=None, cwd=None):
     """Write an inventory and a one-play playbook into tmp_path, run it, return a PlaybookRun.
 
-    ``hosts`` maps inventory host name -> host variables; ``tasks`` is the play's task list.
+    ``hosts`` maps inventory host name -> host variables; ``tasks`` is the play's task list; ``cwd`` the working
+    directory of ansible-playbook (default: tmp_path, where the playbook is).
     """
     tmp_path = Path(tmp_path)
     inventory = tmp_path / 'inventory.yml'
@@ -53,7 +54,7 @@ def run_playbook(tmp_path, tasks, hosts, check=False, diff=False, extra_args=(),
     run_env.update(env or {})
     command = [str(Path(sys.executable).with_name('ansible-playbook')), '-i', str(inventory), str(playbook)]
     command += (['--check'] if check else []) + (['--diff'] if diff else []) + list(extra_args)
-    completed = subprocess.run(command, cwd=tmp_path, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
+    completed = subprocess.run(command, cwd=cwd or tmp_path, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
     results = [json.loads(line) for line in results_file.read_text().splitlines()] if results_file.exists() else []
     return PlaybookRun(completed.returncode, completed.stdout + completed.stderr, results)
 

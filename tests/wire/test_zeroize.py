@@ -13,8 +13,9 @@ CASES = {
     'refused': {'confirm': False},
     'check_mode': {'confirm': True, 'check_mode': True},
     'no_wait_media': {'confirm': True, 'wait': False, 'media': True},
-    'wait': {'confirm': True},
-    'cut_short': {'confirm': True},
+    'wait': {'confirm': True, 'wait': True},
+    'cut_short': {'confirm': True, 'wait': True},
+    'by_default': {'confirm': True},
 }
 
 
@@ -26,11 +27,14 @@ def zeroized(tmp_path_factory):
     vcs[list(CASES).index('cut_short')]['faults'] = [{'type': 'drop_session', 'rpc': 'request-system-zeroize'}]
     workdir = tmp_path_factory.mktemp('zeroize')
     with Simulator({'time_scale': FAST_TIME_SCALE, 'user': USER, 'password': PASSWORD, 'vcs': vcs}, workdir / 'sim') as sim:
-        hosts = {name: vc_host_vars(sim.vc(name), sim.user, sim.password, zeroize_confirm=case['confirm'], zeroize_wait=case.get('wait', True),
+        hosts = {name: vc_host_vars(sim.vc(name), sim.user, sim.password, zeroize_confirm=case['confirm'],
                                     zeroize_media=case.get('media', False), zeroize_check_mode=case.get('check_mode', False))
                  for name, case in CASES.items()}
+        for name, case in CASES.items():
+            if 'wait' in case:
+                hosts[name]['zeroize_wait'] = case['wait']
         task = {'name': 'Zeroize', 'check_mode': '{{ zeroize_check_mode }}',
-                'junos.ztp.zeroize': {'confirm': '{{ zeroize_confirm }}', 'wait': '{{ zeroize_wait }}', 'media': '{{ zeroize_media }}',
+                'junos.ztp.zeroize': {'confirm': '{{ zeroize_confirm }}', 'wait': '{{ zeroize_wait | default(omit) }}', 'media': '{{ zeroize_media }}',
                                       'wait_timeout': 60}}
         yield run_playbook(workdir, [task], hosts, env={'ANSIBLE_FORKS': str(len(CASES))}), sim
 
@@ -94,3 +98,11 @@ def test_a_reply_cut_short_by_the_reboot_is_success(zeroized):
     assert status == 'ok' and result['changed'] is True
     assert (result['reply_cut_short'], result['waited']) == (True, True)
     assert len(vc.events('zeroize')) == 1 and is_factory_default(vc)
+
+
+def test_by_default_it_does_not_wait(zeroized):
+    # A real factory-default EX keeps no NETCONF user, so waiting suits only labs and is asked for explicitly.
+    status, result, vc = outcome(zeroized, 'by_default')
+    assert status == 'ok' and result['changed'] is True and result['waited'] is False
+    (request,) = vc.events('zeroize')
+    assert vc.events('session_open', since=request['seq']) == []

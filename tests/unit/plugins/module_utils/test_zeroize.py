@@ -80,7 +80,7 @@ def test_a_reply_cut_short_by_the_reboot_is_success(device):
 
 def test_waiting_reconnects_until_the_configuration_is_factory_default(device):
     clock = itertools.count(100, 42.5)
-    result = _zeroize.zeroize(PARAMS, wait_timeout=600, clock=lambda: next(clock))
+    result = _zeroize.zeroize(PARAMS, wait=True, wait_timeout=600, clock=lambda: next(clock))
     assert zeroize_rpcs(device['first']) == [{'ignore_warning': True}]
     (params, timeout, ready), = device['waits']
     assert (params, timeout, ready) == (PARAMS, 600, _zeroize.is_factory_default)

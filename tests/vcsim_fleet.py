@@ -9,8 +9,8 @@ ztp_known_hosts_file}}, "ztp_software": {...}, "images": {file name: {local_path
 Only the version and each image's ``models`` and ``file`` are read from the inventory's ``ztp_software``;
 each image gets a ``url`` too when the caller serves the images directory (``Fleet.start(image_base_url=...)``).
 
-    python tools/vcsim_fleet.py start --inventory DIR [--inventory DIR ...] --workdir DIR [--time-scale S]
-    python tools/vcsim_fleet.py stop --workdir DIR
+    python tests/vcsim_fleet.py start --inventory DIR [--inventory DIR ...] --workdir DIR [--time-scale S]
+    python tests/vcsim_fleet.py stop --workdir DIR
 
 ``start`` leaves the simulator running in its own session (molecule's create step); ``stop`` ends it.
 """
