@@ -158,3 +158,7 @@ def url_server(tmp_path):
     yield factory
     for server in started:
         server.stop()
+
+
+# The DHCP lab (tests/wire/dhcp_lab.py): real ISC dhcpd / Kea and the device-like client in network namespaces.
+from dhcp_lab import dhcp_lab  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import

@@ -1,19 +1,13 @@
 """The real DHCP servers: they accept every rendered file, and answer a Juniper device with the options we mean.
 
-The exchange runs in two network namespaces joined by a veth pair (created and always deleted here): a real
-ISC dhcpd or Kea serves a rendered file on one end, dhcp_client.py sends a DHCPDISCOVER as a factory-default
-Juniper device on the other and decodes the OFFER.
+The exchange runs in the DHCP lab (tests/wire/dhcp_lab.py): a real ISC dhcpd or Kea serves a rendered file in
+one network namespace, vcsim.dhcp_client runs a full DHCPv4 exchange as a factory-default Juniper device in
+another and decodes the ACK. test_dhcp_exchanges.py does the same for every host of two whole sites.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import os
-import secrets
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +17,8 @@ from ansible_collections.junos.ztp.plugins.module_utils._dhcp import (
     CONFIG, IMAGE, OUTPUTS, PROXY, TRANSFER_MODE, Settings, build_plan, option43_octets)
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp_output import check_with_server
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp_render import render
-from dhcp_client import decode_suboptions
+from dhcp_lab import SERVER_INTERFACE
+from vcsim.dhcp_client import ipv4_addresses
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE.parent / 'golden' / 'dhcp'
@@ -92,107 +87,42 @@ def test_the_server_refusal_is_reported_with_its_reason():
 # The exchange -----------------------------------------------------------------------------------------------
 
 
-def _ip(*args, check=True):
-    return subprocess.run(['ip'] + list(args), capture_output=True, text=True, check=check)
-
-
-@pytest.fixture
-def dhcp_link():
-    """Two network namespaces joined by a veth pair, server end 10.99.0.1/24; deleted whatever happens."""
-    if os.geteuid() != 0:
-        pytest.skip('network namespaces need root')
-    suffix = secrets.token_hex(3)
-    server, client = 'jzs' + suffix, 'jzc' + suffix
-    created = _ip('netns', 'add', server, check=False)
-    if created.returncode != 0:
-        pytest.skip('ip netns is not permitted here: %s' % created.stderr.strip())
-    try:
-        _ip('netns', 'add', client)
-        _ip('link', 'add', server, 'type', 'veth', 'peer', 'name', client)
-        _ip('link', 'set', server, 'netns', server)
-        _ip('link', 'set', client, 'netns', client)
-        _ip('-n', server, 'addr', 'add', '10.99.0.1/24', 'dev', server)
-        for namespace in (server, client):
-            _ip('-n', namespace, 'link', 'set', namespace, 'up')
-            _ip('-n', namespace, 'link', 'set', 'lo', 'up')
-        yield server, client
-    finally:
-        for namespace in (server, client):
-            _ip('netns', 'delete', namespace, check=False)
-
-
-def _start_server(kind, namespace, tmp_path):
-    """Start the real server in the namespace on a freshly rendered file; return the process."""
-    env = dict(os.environ, KEA_PIDFILE_DIR=str(tmp_path), KEA_LOCKFILE_DIR=str(tmp_path))
-    if kind == 'isc4':
-        _plan, text = rendered('isc4', model_classes=['ex2300-24p'])
-        (tmp_path / 'dhcpd.conf').write_text(text)
-        (tmp_path / 'dhcpd.leases').write_text('')
-        command = ['dhcpd', '-4', '-f', '-d', '-cf', str(tmp_path / 'dhcpd.conf'), '-lf', str(tmp_path / 'dhcpd.leases'),
-                   '-pf', str(tmp_path / 'dhcpd.pid'), namespace]
-    else:
-        _plan, text = rendered('kea4', model_classes=['ex2300-24p'], interfaces=[namespace])
-        config = json.loads(text)
-        config['Dhcp4']['lease-database'] = {'type': 'memfile', 'persist': False}  # the test's only change: no lease file
-        (tmp_path / 'kea-dhcp4.conf').write_text(json.dumps(config))
-        command = ['kea-dhcp4', '-c', str(tmp_path / 'kea-dhcp4.conf')]
-    log = open(tmp_path / 'server.log', 'w', encoding='utf-8')  # pylint: disable=consider-using-with
-    return subprocess.Popen(['ip', 'netns', 'exec', namespace] + command, stdout=log, stderr=subprocess.STDOUT, env=env)
-
-
-def _offer(namespace, mac, vendor_class, hostname=None):
-    command = ['ip', 'netns', 'exec', namespace, sys.executable, str(HERE / 'dhcp_client.py'), '--interface', namespace,
-               '--mac', mac, '--vendor-class', vendor_class]
-    if hostname:
-        command += ['--hostname', hostname]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
-    offer = json.loads(completed.stdout)
-    return offer['yiaddr'], {int(code): bytes.fromhex(value) for code, value in offer['options'].items()}
-
-
 @pytest.mark.parametrize('kind', ['isc4', 'kea4'])
-def test_a_real_server_hands_juniper_devices_exactly_their_options(kind, dhcp_link, tmp_path):
-    server_ns, client_ns = dhcp_link
-    process = _start_server(kind, server_ns, tmp_path)
-    try:
-        # A factory-default EX4300-48P under dhcp-ztp: its image, configuration, transfer mode and file server.
-        address, options = _offer(client_ns, '02:00:00:00:48:01', 'Juniper-ex4300-48p')
-        suboptions = decode_suboptions(options[43])
-        assert address == '10.99.0.21'
-        assert suboptions == {IMAGE: '/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz', CONFIG: '/configs/sw48.xml',
-                              TRANSFER_MODE: 'http', PROXY: '192.0.2.30:3128'}
-        assert len(options[43]) == option43_octets(suboptions)
-        assert options[150] == bytes([192, 0, 2, 10])
-        assert options[12] == b'sw48' and options[42] == bytes([192, 0, 2, 1, 192, 0, 2, 2]) and options[7] == bytes([192, 0, 2, 20])
+def test_a_real_server_hands_juniper_devices_exactly_their_options(kind, dhcp_lab):
+    lab = dhcp_lab(ipv4='10.99.0.1/24')
+    _plan, text = rendered(kind, model_classes=['ex2300-24p'], **({'interfaces': [SERVER_INTERFACE]} if kind == 'kea4' else {}))
+    lab.start(kind, text)
 
-        # HTTPS on a non-default port: ":8443" appended to both file names.
-        address, options = _offer(client_ns, '02:00:00:00:23:01', 'Juniper-ex2300-24p')
-        assert address == '10.99.0.22'
-        assert decode_suboptions(options[43])[IMAGE] == '/images/junos-arm-32-21.4R3-S5.4.tgz:8443'
-        assert decode_suboptions(options[43])[TRANSFER_MODE] == 'https'
+    # A factory-default EX4300-48P under dhcp-ztp: its image, configuration, transfer mode and file server.
+    answer = lab.request_v4('02:00:00:00:48:01', 'ex4300-48p')
+    suboptions = {code: value.decode() for code, value in answer.vendor_suboptions().items()}
+    assert answer.address == '10.99.0.21'
+    assert suboptions == {IMAGE: '/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz', CONFIG: '/configs/sw48.xml',
+                          TRANSFER_MODE: 'http', PROXY: '192.0.2.30:3128'}
+    assert len(answer.options[43]) == option43_octets(suboptions)
+    assert ipv4_addresses(answer.options[150]) == ['192.0.2.10']
+    assert answer.options[12] == b'sw48' and ipv4_addresses(answer.options[42]) == ['192.0.2.1', '192.0.2.2']
+    assert ipv4_addresses(answer.options[7]) == ['192.0.2.20']
 
-        # A Virtual Chassis member under phone-home, known by the serial number it sends in option 12:
-        # its address and the proxy for the phone-home client, and no ZTP option at all.
-        address, options = _offer(client_ns, '02:00:00:00:11:01', 'Juniper-ex4300-32f', hostname='PE371')
-        assert address == '10.99.0.11'
-        assert decode_suboptions(options[43]) == {PROXY: '192.0.2.30:3128'}
-        assert 150 not in options and 66 not in options
+    # HTTPS on a non-default port: ":8443" appended to the file names.
+    answer = lab.request_v4('02:00:00:00:23:01', 'ex2300-24p')
+    assert answer.address == '10.99.0.22'
+    assert answer.vendor_suboptions()[IMAGE] == b'/images/junos-arm-32-21.4R3-S5.4.tgz:8443'
+    assert answer.vendor_suboptions()[TRANSFER_MODE] == b'https'
 
-        # A device outside the inventory gets the image of its model's class, and a pool address.
-        address, options = _offer(client_ns, '02:00:00:00:99:01', 'Juniper-ex2300-24p')
-        assert address.startswith('10.99.0.') and 100 <= int(address.rsplit('.', 1)[1]) <= 200
-        assert decode_suboptions(options[43]) == {IMAGE: '/images/junos-arm-32-21.4R3-S5.4.tgz:8443', TRANSFER_MODE: 'https'}
-        assert options[150] == bytes([192, 0, 2, 10])
+    # A Virtual Chassis member under phone-home, known by the serial number it sends in option 12:
+    # its address and the proxy for the phone-home client, and no ZTP option at all.
+    answer = lab.request_v4('02:00:00:00:11:01', 'ex4300-32f', hostname='PE371')
+    assert answer.address == '10.99.0.11'
+    assert answer.vendor_suboptions() == {PROXY: b'192.0.2.30:3128'}
+    assert 150 not in answer.options and 66 not in answer.options
 
-        # Other vendors are untouched: no Juniper option 43.
-        _address, options = _offer(client_ns, '02:00:00:00:77:01', 'MSFT 5.0')
-        assert 43 not in options and 150 not in options
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        time.sleep(0.1)
-    assert process.returncode is not None
+    # A device outside the inventory gets the image of its model's class, and a pool address.
+    answer = lab.request_v4('02:00:00:00:99:01', 'ex2300-24p')
+    assert answer.address.startswith('10.99.0.') and 100 <= int(answer.address.rsplit('.', 1)[1]) <= 200
+    assert answer.vendor_suboptions() == {IMAGE: b'/images/junos-arm-32-21.4R3-S5.4.tgz:8443', TRANSFER_MODE: b'https'}
+    assert ipv4_addresses(answer.options[150]) == ['192.0.2.10']
+
+    # Other vendors are untouched: no Juniper option 43.
+    answer = lab.request_v4('02:00:00:00:77:01', 'none', vendor_class='MSFT 5.0')
+    assert 43 not in answer.options and 150 not in answer.options
