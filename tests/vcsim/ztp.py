@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from . import configsyntax
+from . import configsyntax, dhcp_client
 from .configdb import ConfigError
 from .fetch import FETCH_TIMEOUT, FetchError, open_url, read_chunk, tftp_get
 from .images import inspect_image
@@ -28,7 +28,6 @@ from .shell import execute
 
 TRANSFER_MODES = ("tftp", "ftp", "http", "https")
 DEFAULT_TRANSFER_MODE = "tftp"              # [doc] "If suboption 03 is not configured, TFTP becomes the transfer mode"
-JUNIPER_ENTERPRISE = 2636                   # [doc] DHCPv6 option 17 enterprise number
 RESTART_DELAY = 15.0                        # [doc] "approximately 15 to 30 seconds must elapse" before ZTP restarts
 V6_PREFIX_LENGTH = 64                       # [guess] stands in for the prefix route Neighbor Discovery would learn
 DOWNLOAD_DIRECTORY = "/var/tmp"             # [guess] where the device keeps what it fetched
@@ -61,16 +60,12 @@ class ZtpFailure(Exception):
 # -- reading the answer ------------------------------------------------------------------------------
 
 
-def _suboptions(value, width):
-    """{code: text} of vendor suboptions: code and length of ``width`` octets each, then the value."""
-    suboptions, index = {}, 0
-    while index + 2 * width <= len(value):
-        code = int.from_bytes(value[index:index + width], "big")
-        length = int.from_bytes(value[index + width:index + 2 * width], "big")
-        start = index + 2 * width
-        suboptions[code] = value[start:start + length].decode("ascii", "replace")
-        index = start + length
-    return suboptions
+def _texts(answer):
+    """The Juniper suboptions of the answer as text; malformed ones are a restart trigger of the document."""
+    try:
+        return {code: value.decode("ascii", "replace") for code, value in answer.vendor_suboptions().items()}
+    except ValueError as err:
+        raise ZtpFailure("the DHCP server does not have valid ZTP parameters: %s" % err) from None
 
 
 def _split_port(name, transfer_mode):
@@ -83,8 +78,7 @@ def _split_port(name, transfer_mode):
     return path, int(digits) if transfer_mode in ("http", "https") else None
 
 
-def _read_v4(options):
-    suboptions = _suboptions(options.get(43, b""), 1)
+def _read_v4(options, suboptions):
     if 150 in options and len(options[150]) >= 4:
         server = str(ipaddress.IPv4Address(options[150][:4]))      # [doc] 150 wins over 66
     elif options.get(66):
@@ -98,15 +92,13 @@ def _read_v4(options):
     return ZtpParameters(4, server, mode, image_port or config_port, image or None, suboptions.get(2) == "symlink", config or None)
 
 
-def _read_v6(options):
+def _read_v6(options, suboptions):
     server = mode = image = port = None
     url = options.get(59, b"").decode("ascii", "replace")
     if url:
         parts = urllib.parse.urlsplit(url)
         mode, server, port = parts.scheme or None, parts.hostname, parts.port
         image = parts.path or None
-    vendor = options.get(17, b"")
-    suboptions = _suboptions(vendor[4:], 2) if int.from_bytes(vendor[:4], "big") == JUNIPER_ENTERPRISE else {}
     mode = suboptions.get(3) or mode or DEFAULT_TRANSFER_MODE
     image = suboptions.get(0) or suboptions.get(4) or image          # [doc] option 17 wins over 59
     if suboptions.get(5, "").isdigit():
@@ -115,9 +107,10 @@ def _read_v6(options):
                          suboptions.get(2) == "symlink", suboptions.get(1) or None)
 
 
-def read_answer(family, options):
-    """ZtpParameters from a DHCPv4 ACK's or a DHCPv6 REPLY's options ({code: bytes})."""
-    return _read_v4(options) if family == 4 else _read_v6(options)
+def read_answer(answer):
+    """ZtpParameters from a DhcpAnswer (vcsim.dhcp_client): a DHCPv4 ACK or a DHCPv6 REPLY."""
+    read = _read_v4 if answer.family == 4 else _read_v6
+    return read(answer.options, _texts(answer))
 
 
 def file_url(parameters, path):
@@ -158,12 +151,11 @@ def start_dhcp_ztp(vc):
 class DhcpZtp:
     """One switch's ZTP process, on a thread of its own; stop() ends it between two steps."""
 
-    def __init__(self, vc, settings, exchange=None):
+    def __init__(self, vc, settings):
         self.vc = vc
         self.settings = settings
         self.member = vc.chassis.members[settings.member]
         self.mac = settings.mac or self.member.mac
-        self._exchange = exchange
         self._stopping = threading.Event()
         self._configured = []
         self.thread = threading.Thread(target=self._run, name="vcsim-ztp-%s" % vc.name, daemon=True)
@@ -207,7 +199,7 @@ class DhcpZtp:
 
     def _attempt(self):
         family, answer = self._bind()
-        parameters = read_answer(family, answer.options)
+        parameters = read_answer(answer)
         self._emit("ztp_dhcp_bound", family=family, address=answer.address, dhcp_server=answer.server, **parameters.as_event())
         if not parameters.file_server:
             raise ZtpFailure("no file server information")
@@ -228,7 +220,9 @@ class DhcpZtp:
         for family in self.settings.families:
             try:
                 answer = self._request(family)
-            except (TimeoutError, OSError) as err:
+                if not answer.address:
+                    raise dhcp_client.DhcpError("the answer leases no address")
+            except (TimeoutError, OSError, dhcp_client.DhcpError) as err:
                 errors.append("DHCPv%d: %s" % (family, err))
                 self._emit("ztp_dhcp_failed", family=family, error=str(err))
                 continue
@@ -237,14 +231,10 @@ class DhcpZtp:
         raise ZtpFailure("no DHCP client interface went to a bound state (%s)" % "; ".join(errors))
 
     def _request(self, family):
-        exchange = self._exchange
-        if exchange is None:
-            from . import dhcp_client   # pylint: disable=import-outside-toplevel
-            exchange = dhcp_client
         if family == 4:
-            return exchange.request_v4(self.settings.interface, self.mac, self.member.model, hostname=self.member.serial,
+            return dhcp_client.request_v4(self.settings.interface, self.mac, self.member.model, hostname=self.member.serial,
                                        timeout=self.settings.dhcp_timeout)
-        return exchange.request_v6(self.settings.interface, self.mac, self.member.model, timeout=self.settings.dhcp_timeout)
+        return dhcp_client.request_v6(self.settings.interface, self.mac, self.member.model, timeout=self.settings.dhcp_timeout)
 
     def _configure_address(self, family, answer):
         """Put the leased address on the interface, as the device's DHCP client does, so that fetches can go out."""

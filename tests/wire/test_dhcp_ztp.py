@@ -1,11 +1,12 @@
 """A simulated factory-default switch runs DHCP ZTP (tests/vcsim/ztp.py) from what the collection renders.
 
-One server network namespace holds a bridge (10.99.0.1/24, 2001:db8:99::1/64), the real DHCP server started on
-the rendered file, and real file servers for every transfer mode: http on 80 and https on 8443 (the standard
-library's server), tftp (Debian's tftpd-hpa) and anonymous ftp (pyftpdlib). Every simulated switch is a
-standalone EX in a client namespace of its own, cabled to the bridge. All switches of one server run at once;
-each test asserts what its switch received (the decoded answer in ztp_dhcp_bound) and what it ended up
-running (version, committed configuration, the order of its events).
+The DHCP lab (tests/wire/dhcp_lab.py) joins a server and a client network namespace; the server namespace holds
+the real DHCP server started on the rendered file, and real file servers for every transfer mode: http on 80
+and https on 8443 (the standard library's server, IPv4 and IPv6), tftp (Debian's tftpd-hpa) and anonymous ftp
+(pyftpdlib). The client namespace is an access switch (a bridge) with one namespace per simulated switch cabled
+to it: a factory-default standalone EX whose DHCP client and fetches run on its me0. All switches of one DHCP
+server run at once; each test asserts what its switch received (the decoded answer in
+ztp_dhcp_bound) and what it ended up running (version, committed configuration, the order of its events).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import http.server
 import json
 import os
 import secrets
-import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -28,6 +29,7 @@ import pytest
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp import OUTPUTS, Settings, build_plan
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp_render import render
 from conftest import _throwaway_ca_and_server_cert
+from dhcp_lab import SERVER_INTERFACE, DhcpLab
 from vcsim import Simulator, make_image
 from vcsim.ztp import enter_netns
 
@@ -82,6 +84,9 @@ FLEET = {
     'sw-script': _host(7, 'ex4300-48p', _server('http'), configuration={'content': '#!/bin/sh\necho provisioning by script\n'}),
     'sw-phone-home': _host(8, 'ex4300-48p', _server('http'), method='phone-home'),
 }
+# DHCPv6 (options 59 and 17) from an IPv6 file server.
+FLEET_V6 = {'sw-v6': _host(9, 'ex4300-48p', _server('http', address=SERVER_V6), _software('ex4300-*', 'jinstall-ex-4300-%s-signed.tgz' % NEW),
+                           {'content': _xml('sw-v6')})}
 # What is on the file server besides the rendered names: a text configuration, one that does not commit.
 TEXT_CONFIGURATION = 'system {\n    host-name sw-config;\n    services {\n        netconf {\n            ssh;\n        }\n    }\n}\n'
 BAD_CONFIGURATION = '<configuration><system><host-name>not a valid host name!</host-name></system></configuration>'
@@ -91,51 +96,47 @@ BAD_CONFIGURATION = '<configuration><system><host-name>not a valid host name!</h
 
 
 def _ip(*args, namespace=None):
-    command = ['ip'] + (['-n', namespace] if namespace else []) + list(args)
-    subprocess.run(command, capture_output=True, text=True, check=True)
+    subprocess.run(['ip'] + (['-n', namespace] if namespace else []) + list(args), capture_output=True, text=True, check=True)
 
 
-def _no_dad(namespace):
-    """Addresses usable at once: no duplicate address detection in a namespace the test owns."""
-    subprocess.run(['ip', 'netns', 'exec', namespace, 'sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0',
-                    'net.ipv6.conf.default.accept_dad=0'], check=True)
+def _sysctl(namespace, *settings):
+    subprocess.run(['ip', 'netns', 'exec', namespace, 'sysctl', '-qw'] + list(settings), check=True)
 
 
-class Site:
-    """The server namespace with its bridge, and one client namespace per switch; all deleted by close()."""
+class AccessSwitch:
+    """A bridge in the lab's client namespace, and one namespace per simulated switch cabled to it (its me0).
 
-    def __init__(self):
-        self.suffix = secrets.token_hex(2)
-        self.server = 'jzs' + self.suffix
-        self.bridge = 'ztpbr' + self.suffix
-        self.namespaces = []
-        self._add(self.server)
-        _ip('link', 'add', self.bridge, 'type', 'bridge', 'forward_delay', '0', namespace=self.server)
-        _ip('addr', 'add', SERVER_V4 + '/24', 'dev', self.bridge, namespace=self.server)
-        _ip('addr', 'add', SERVER_V6 + '/64', 'dev', self.bridge, 'nodad', namespace=self.server)
-        _ip('link', 'set', self.bridge, 'up', namespace=self.server)
-        _ip('link', 'set', 'lo', 'up', namespace=self.server)
+    Each switch has a namespace of its own so that its address, routes and connections are its own alone.
+    """
 
-    def _add(self, namespace):
+    BRIDGE = 'ztpbr'
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.namespaces = {}
+        _ip('link', 'add', self.BRIDGE, 'type', 'bridge', 'forward_delay', '0', namespace=lab.client_namespace)
+        _ip('link', 'set', lab.client_interface, 'master', self.BRIDGE, namespace=lab.client_namespace)
+        _ip('link', 'set', self.BRIDGE, 'up', namespace=lab.client_namespace)
+
+    def cable(self, host):
+        """A new namespace for ``host`` whose me0 is cabled to the bridge; returns the namespace's name."""
+        index = len(self.namespaces)
+        namespace = '%s-%d' % (self.lab.client_namespace, index)
+        port, peer = '%sp%d' % (self.lab.client_namespace, index), '%sq%d' % (self.lab.client_namespace, index)
         _ip('netns', 'add', namespace)
-        self.namespaces.append(namespace)
-        _no_dad(namespace)
-
-    def client(self, index):
-        """A client namespace whose me0 is cabled to the bridge (the switch's management port)."""
-        namespace, port = 'jzc%s%d' % (self.suffix, index), 'jzp%s%d' % (self.suffix, index)
-        self._add(namespace)
-        _ip('link', 'add', port, 'type', 'veth', 'peer', 'name', 'jzq%s%d' % (self.suffix, index))
-        _ip('link', 'set', port, 'netns', self.server)
-        _ip('link', 'set', 'jzq%s%d' % (self.suffix, index), 'netns', namespace)
-        _ip('link', 'set', 'jzq%s%d' % (self.suffix, index), 'name', 'me0', namespace=namespace)
-        _ip('link', 'set', port, 'master', self.bridge, 'up', namespace=self.server)
-        _ip('link', 'set', 'me0', 'up', namespace=namespace)
-        _ip('link', 'set', 'lo', 'up', namespace=namespace)
+        self.namespaces[host] = namespace
+        _ip('link', 'add', port, 'type', 'veth', 'peer', 'name', peer)
+        _ip('link', 'set', port, 'netns', self.lab.client_namespace)
+        _ip('link', 'set', peer, 'netns', namespace)
+        _ip('link', 'set', peer, 'name', 'me0', namespace=namespace)
+        _sysctl(namespace, 'net.ipv6.conf.me0.accept_dad=0')
+        _ip('link', 'set', port, 'master', self.BRIDGE, 'up', namespace=self.lab.client_namespace)
+        for interface in ('me0', 'lo'):
+            _ip('link', 'set', interface, 'up', namespace=namespace)
         return namespace
 
     def close(self):
-        for namespace in self.namespaces:
+        for namespace in self.namespaces.values():
             subprocess.run(['ip', 'netns', 'delete', namespace], capture_output=True, check=False)
 
 
@@ -147,15 +148,19 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _DualStackServer(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6     # bound to '::', it answers IPv4 too
+
+
 class HttpServer:
     """http.server bound inside the server namespace (the socket keeps its namespace), served from a thread."""
 
-    def __init__(self, namespace, address, port, directory, tls_files=None):
+    def __init__(self, namespace, port, directory, tls_files=None):
         created = {}
 
         def create():
             enter_netns(namespace)
-            server = http.server.ThreadingHTTPServer((address, port), functools.partial(_QuietHandler, directory=str(directory)))
+            server = _DualStackServer(('::', port), functools.partial(_QuietHandler, directory=str(directory)))
             if tls_files:
                 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 context.load_cert_chain(*tls_files)
@@ -202,14 +207,14 @@ def _stop(process):
         process.wait()
 
 
-def _publish(root, plan):
+def _publish(root, plan, fleet):
     """The files each switch's answer names, where the rendered records say they are (plan.ztp_files)."""
     for host, names in plan.ztp_files.items():
         if names['image']:
             image = root / names['image'].lstrip('/')
             image.parent.mkdir(parents=True, exist_ok=True)
-            model = FLEET[host]['ztp_members'][0]['model']
-            make_image(image, FLEET[host]['ztp_software']['version'], 'ex-' + model[2:6], 64 * 1024)
+            model = fleet[host]['ztp_members'][0]['model']
+            make_image(image, fleet[host]['ztp_software']['version'], 'ex-' + model[2:6], 64 * 1024)
             if 'corrupt' in names['image']:
                 data = bytearray(image.read_bytes())
                 data[len(data) // 2] ^= 0xFF
@@ -217,7 +222,7 @@ def _publish(root, plan):
         if names['configuration']:
             target = root / names['configuration'].lstrip('/')
             target.parent.mkdir(parents=True, exist_ok=True)
-            content = FLEET[host]['ztp_configuration']['content']
+            content = fleet[host]['ztp_configuration']['content']
             target.write_text({'sw-config': TEXT_CONFIGURATION, 'sw-badconfig': BAD_CONFIGURATION}.get(host, content))
     for path in [root] + list(root.rglob('*')):
         path.chmod(0o755 if path.is_dir() else 0o644)   # tftpd-hpa reads as nobody after its chroot
@@ -225,29 +230,33 @@ def _publish(root, plan):
 
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
-    """The namespaces, one per switch, and the four file servers; torn down whatever happens."""
+    """The DHCP lab's namespaces and the four file servers, once for the module; torn down whatever happens."""
     if os.geteuid() != 0:
         pytest.skip('network namespaces need root')
     work = tmp_path_factory.mktemp('dhcp-ztp')
     root = work / 'files'
     root.mkdir()
-    root.chmod(0o755)
-    _publish(root, build_plan(FLEET, Settings('isc4', subnets=SUBNETS[4])))
-    site = Site()
-    stoppers = [site.close]
+    _publish(root, build_plan(FLEET, Settings('isc4', subnets=SUBNETS[4])), FLEET)
+    _publish(root, build_plan(FLEET_V6, Settings('isc6', subnets=SUBNETS[6])), FLEET_V6)
+    site = DhcpLab(work, SERVER_V4 + '/24', SERVER_V6 + '/64')
+    stoppers = [site.destroy]
     try:
-        site.clients = {host: site.client(index) for index, host in enumerate(sorted(FLEET))}
+        site.create()
+        access = AccessSwitch(site)
+        stoppers.append(access.close)
+        site.switch_namespaces = {host: access.cable(host) for host in sorted(FLEET) + sorted(FLEET_V6)}
         ca_file, cert_file, key_file = _throwaway_ca_and_server_cert(work, SERVER_V4)
         site.ca_file = ca_file
-        for server in (HttpServer(site.server, '', 80, root), HttpServer(site.server, '', HTTPS_PORT, root, (cert_file, key_file))):
+        for server in (HttpServer(site.server_namespace, 80, root), HttpServer(site.server_namespace, HTTPS_PORT, root, (cert_file, key_file))):
             stoppers.append(server.stop)
-        tftp = _daemon(site.server, ['in.tftpd', '--foreground', '--secure', str(root), '--address', '%s:69' % SERVER_V4], work / 'tftpd.log')
+        tftp = _daemon(site.server_namespace, ['in.tftpd', '--foreground', '--secure', str(root), '--address', '%s:69' % SERVER_V4],
+                       work / 'tftpd.log')
         stoppers.append(functools.partial(_stop, tftp))
-        ftp = _daemon(site.server, [sys.executable, '-m', 'pyftpdlib', '--interface', SERVER_V4, '--port', '21', '--directory', str(root)],
-                      work / 'ftpd.log')
+        ftp = _daemon(site.server_namespace, [sys.executable, '-m', 'pyftpdlib', '--interface', SERVER_V4, '--port', '21',
+                                              '--directory', str(root)], work / 'ftpd.log')
         stoppers.append(functools.partial(_stop, ftp))
-        _wait_for_port(site.server, 'udp', 69)
-        _wait_for_port(site.server, 'tcp', 21)
+        _wait_for_port(site.server_namespace, 'udp', 69)
+        _wait_for_port(site.server_namespace, 'tcp', 21)
         site.work = work
         yield site
     finally:
@@ -258,76 +267,48 @@ def site(tmp_path_factory):
 # -- the DHCP server and the switches -------------------------------------------------------------------------
 
 
-def _dhcp_server(output, site, directory):
-    """The real server on the file the collection renders for FLEET, in the server namespace."""
+def _start_dhcp_server(site, output, fleet):
+    """The real server on the file the collection renders for the fleet (the lab waits until it serves)."""
     family = OUTPUTS[output].family
     settings = {'subnets': SUBNETS[family]}
     if output.startswith('kea'):
-        settings['interfaces'] = [site.bridge]
-    text = render(build_plan(FLEET, Settings(output, **settings)))
-    directory.mkdir()
-    if output.startswith('kea'):
-        config = json.loads(text)
-        config['Dhcp%d' % family]['lease-database'] = {'type': 'memfile', 'persist': False}
-        (directory / 'kea.conf').write_text(json.dumps(config))
-        command = ['kea-dhcp%d' % family, '-c', str(directory / 'kea.conf')]
-    else:
-        (directory / 'dhcpd.conf').write_text(text)
-        (directory / 'dhcpd.leases').write_text('')
-        command = ['dhcpd', '-%d' % family, '-f', '-d', '-cf', str(directory / 'dhcpd.conf'), '-lf', str(directory / 'dhcpd.leases'),
-                   '-pf', str(directory / 'dhcpd.pid'), site.bridge]
-    process = _daemon(site.server, command, directory / 'server.log')
-    _wait_for_port(site.server, 'udp', 67 if family == 4 else 547)
-    return process
+        settings['interfaces'] = [SERVER_INTERFACE]
+    site.start(output, render(build_plan(fleet, Settings(output, **settings))))
 
 
-def _switch_spec(site, family):
+def _switch_spec(site, fleet, family):
     vcs = []
-    for host, variables in sorted(FLEET.items()):
+    for host, variables in sorted(fleet.items()):
         member = variables['ztp_members'][0]
         gives_up = host in ('sw-corrupt', 'sw-badconfig', 'sw-phone-home')
         vcs.append({'name': host, 'initial_config': 'factory-default', 'ca_file': site.ca_file,
                     'members': [{'id': 0, 'serial': member['serial_number'], 'model': member['model'], 'mac': member['mac_address'],
                                  'version': OLD}],
-                    'dhcp_ztp': {'netns': site.clients[host], 'interface': 'me0', 'family': family, 'max_attempts': 2 if gives_up else 3}})
+                    'dhcp_ztp': {'netns': site.switch_namespaces[host], 'interface': 'me0', 'family': family,
+                                 'max_attempts': 2 if gives_up else 3}})
     return {'time_scale': TIME_SCALE, 'vcs': vcs}
 
 
-@pytest.fixture(scope='module')
-def device_dhcp_client():
-    """INTERIM until vcsim.dhcp_client lands: the DISCOVER/OFFER of tests/wire/dhcp_client.py, shaped like its answers."""
-    import socket
-    import types
-    import vcsim
-    from dhcp_client import discover
-
-    def request_v4(interface, mac, model, hostname=None, client_id=None, timeout=10.0):
-        offer = discover(interface, bytes.fromhex(mac.replace(':', '')), ('Juniper-%s' % model).encode(),
-                         hostname.encode() if hostname else None, client_id, timeout)
-        options = {int(code): bytes.fromhex(value) for code, value in offer['options'].items()}
-        return types.SimpleNamespace(family=4, address=offer['yiaddr'], options=options,
-                                     server=socket.inet_ntoa(options[54]) if 54 in options else None)
-
-    module = types.ModuleType('vcsim.dhcp_client')
-    module.request_v4 = request_v4
-    sys.modules['vcsim.dhcp_client'] = vcsim.dhcp_client = module
-    yield
-    del sys.modules['vcsim.dhcp_client'], vcsim.dhcp_client
-
-
-@pytest.fixture(scope='module', params=['isc4', 'kea4'])
-def provisioned(request, site, device_dhcp_client):
-    """Every switch of FLEET, started factory-default with DHCP ZTP, run to its end against one real DHCP server."""
-    output = request.param
-    directory = site.work / output
-    server = _dhcp_server(output, site, directory)
+def _run_ztp(site, output, fleet):
+    """Every switch of the fleet, started factory-default with DHCP ZTP, run to its end against one real DHCP server."""
+    _start_dhcp_server(site, output, fleet)
     try:
-        with Simulator(_switch_spec(site, OUTPUTS[output].family), directory / 'sim') as sim:
+        with Simulator(_switch_spec(site, fleet, OUTPUTS[output].family), site.work / output) as sim:
             for vc in sim.vcs:
                 vc.wait_until(lambda vc: vc.events(FINAL_EVENTS) or (vc.events('ztp_done') and not vc.events('reboot_start')), timeout=60)
             yield sim
     finally:
-        _stop(server)
+        site.stop()
+
+
+@pytest.fixture(scope='module', params=['isc4', 'kea4'])
+def provisioned(request, site):
+    yield from _run_ztp(site, request.param, FLEET)
+
+
+@pytest.fixture(scope='module', params=['isc6'])
+def provisioned_v6(request, site):
+    yield from _run_ztp(site, request.param, FLEET_V6)
 
 
 def _answer(vc):
@@ -421,3 +402,14 @@ def test_no_file_server_information_restarts_ztp(provisioned):
     assert vc.events('ztp_restart')[0]['reason'] == 'no file server information'
     restarts = vc.events(('ztp_restart', 'ztp_start'))
     assert restarts[2]['sim_ts'] - restarts[1]['sim_ts'] >= 15   # the document's 15 to 30 seconds, on the simulated clock
+
+
+def test_dhcpv6_image_and_configuration_from_an_ipv6_file_server(provisioned_v6):
+    vc = provisioned_v6.vc('sw-v6')
+    assert _answer(vc) == {'family': 6, 'address': '2001:db8:99::29', 'file_server': SERVER_V6, 'transfer_mode': 'http', 'port': None,
+                           'image': '/images/jinstall-ex-4300-%s-signed.tgz' % NEW, 'config': '/configs/sw-v6.xml'}
+    assert [event['source'] for event in vc.events('ztp_fetch')] == [
+        'http://[%s]/images/jinstall-ex-4300-%s-signed.tgz' % (SERVER_V6, NEW), 'http://[%s]/configs/sw-v6.xml' % SERVER_V6]
+    assert _story(vc) == ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(image)', 'install_start', 'install_end', 'ztp_fetch(configuration)',
+                          'config_commit', 'ztp_done', 'reboot_start', 'member_rejoin']
+    assert vc.member(0).version == NEW and _hostname(vc) == 'sw-v6'
