@@ -43,14 +43,15 @@ class ZtpParameters:
     family: int
     file_server: str
     transfer_mode: str
-    port: int
     image: str
+    image_port: int
     image_is_symlink: bool
     config: str
+    config_port: int
 
     def as_event(self):
-        return {"file_server": self.file_server, "transfer_mode": self.transfer_mode, "port": self.port,
-                "image": self.image, "image_is_symlink": self.image_is_symlink, "config": self.config}
+        return {"file_server": self.file_server, "transfer_mode": self.transfer_mode, "image": self.image, "image_port": self.image_port,
+                "image_is_symlink": self.image_is_symlink, "config": self.config, "config_port": self.config_port}
 
 
 class ZtpFailure(Exception):
@@ -73,7 +74,7 @@ def _split_port(name, transfer_mode):
     if name is None:
         return None, None
     path, colon, digits = name.rpartition(":")
-    if not colon or not digits.isdigit() or "/" in digits:
+    if not colon or not digits.isdigit():
         return name, None
     return path, int(digits) if transfer_mode in ("http", "https") else None
 
@@ -89,7 +90,7 @@ def _read_v4(options, suboptions):
     image = suboptions.get(0) or suboptions.get(4)                   # [doc] 04 is ignored when 00 is set
     image, image_port = _split_port(image, mode)
     config, config_port = _split_port(suboptions.get(1), mode)
-    return ZtpParameters(4, server, mode, image_port or config_port, image or None, suboptions.get(2) == "symlink", config or None)
+    return ZtpParameters(4, server, mode, image or None, image_port, suboptions.get(2) == "symlink", config or None, config_port)
 
 
 def _read_v6(options, suboptions):
@@ -103,8 +104,8 @@ def _read_v6(options, suboptions):
     image = suboptions.get(0) or suboptions.get(4) or image          # [doc] option 17 wins over 59
     if suboptions.get(5, "").isdigit():
         port = int(suboptions[5])
-    return ZtpParameters(6, server, mode, port if mode in ("http", "https") else None, image,
-                         suboptions.get(2) == "symlink", suboptions.get(1) or None)
+    port = port if mode in ("http", "https") else None                # one port for both files
+    return ZtpParameters(6, server, mode, image, port, suboptions.get(2) == "symlink", suboptions.get(1) or None, port)
 
 
 def read_answer(answer):
@@ -113,10 +114,10 @@ def read_answer(answer):
     return read(answer.options, _texts(answer))
 
 
-def file_url(parameters, path):
+def file_url(parameters, path, port=None):
     """The URL the device fetches ``path`` from (http, https, ftp; tftp has no URL here but is shown as one)."""
     host = "[%s]" % parameters.file_server if ":" in parameters.file_server else parameters.file_server
-    port = ":%d" % parameters.port if parameters.port else ""
+    port = ":%d" % port if port else ""
     return "%s://%s%s/%s" % (parameters.transfer_mode, host, port, path.lstrip("/"))
 
 
@@ -262,11 +263,11 @@ class DhcpZtp:
 
     # -- files --------------------------------------------------------------------------------------
 
-    def _fetch(self, parameters, name, kind):
+    def _fetch(self, parameters, name, port, kind):
         """Fetch a file named by the answer into /var/tmp; returns its flash path. A failed fetch restarts ZTP."""
         path = posixpath.join(DOWNLOAD_DIRECTORY, posixpath.basename(name) or kind)
         host = self.vc.fs.host_path(path)
-        source = file_url(parameters, name)
+        source = file_url(parameters, name, port)
         received, error = 0, None
         try:
             if parameters.transfer_mode == "tftp":
@@ -297,7 +298,7 @@ class DhcpZtp:
 
     def _image(self, parameters):
         """Install the image unless it is the running version; returns the version it installs, or None."""
-        path = self._fetch(parameters, parameters.image, "image")
+        path = self._fetch(parameters, parameters.image, parameters.image_port, "image")
         info = inspect_image(self.vc.fs.host_path(path))
         if info is not None and info.intact and info.version == self.member.version:
             self._emit("ztp_install_skipped", package=path, version=info.version)
@@ -318,7 +319,7 @@ class DhcpZtp:
 
     def _configuration(self, parameters):
         """[doc] a file whose first line is #! and an interpreter is run; anything else is loaded and committed."""
-        path = self._fetch(parameters, parameters.config, "configuration")
+        path = self._fetch(parameters, parameters.config, parameters.config_port, "configuration")
         text = self.vc.fs.read(path).decode("utf-8", "replace")
         if text.startswith("#!"):
             run = execute(self.vc.fs, path)

@@ -314,7 +314,7 @@ def provisioned_v6(request, site):
 def _answer(vc):
     """The decoded answer the switch acted on, as its ztp_dhcp_bound event records it."""
     bound = vc.events('ztp_dhcp_bound')[0]
-    return {key: bound[key] for key in ('family', 'address', 'file_server', 'transfer_mode', 'port', 'image', 'config')}
+    return {key: bound[key] for key in ('family', 'address', 'file_server', 'transfer_mode', 'image', 'image_port', 'config', 'config_port')}
 
 
 def _story(vc):
@@ -328,8 +328,9 @@ def _hostname(vc):
 
 def test_image_and_configuration_over_http(provisioned):
     vc = provisioned.vc('sw-full')
-    assert _answer(vc) == {'family': 4, 'address': '10.99.0.21', 'file_server': SERVER_V4, 'transfer_mode': 'http', 'port': None,
-                           'image': '/images/jinstall-ex-4300-%s-signed.tgz' % NEW, 'config': '/configs/sw-full.xml'}
+    assert _answer(vc) == {'family': 4, 'address': '10.99.0.21', 'file_server': SERVER_V4, 'transfer_mode': 'http',
+                           'image': '/images/jinstall-ex-4300-%s-signed.tgz' % NEW, 'image_port': None, 'config': '/configs/sw-full.xml',
+                           'config_port': None}
     assert _story(vc) == ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(image)', 'install_start', 'install_end', 'ztp_fetch(configuration)',
                           'config_commit', 'ztp_done', 'reboot_start', 'member_rejoin']
     assert vc.member(0).version == NEW
@@ -339,7 +340,7 @@ def test_image_and_configuration_over_http(provisioned):
 
 def test_image_only_over_https_on_a_non_default_port(provisioned):
     vc = provisioned.vc('sw-image')
-    assert _answer(vc)['transfer_mode'] == 'https' and _answer(vc)['port'] == HTTPS_PORT
+    assert _answer(vc)['transfer_mode'] == 'https' and _answer(vc)['image_port'] == HTTPS_PORT
     assert _answer(vc)['image'] == '/images/junos-arm-32-%s.tgz' % NEW and _answer(vc)['config'] is None
     assert vc.events('ztp_fetch')[0]['source'] == 'https://%s:%d/images/junos-arm-32-%s.tgz' % (SERVER_V4, HTTPS_PORT, NEW)
     assert _story(vc) == ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(image)', 'install_start', 'install_end', 'ztp_done',
@@ -350,8 +351,8 @@ def test_image_only_over_https_on_a_non_default_port(provisioned):
 
 def test_a_text_configuration_only_over_tftp(provisioned):
     vc = provisioned.vc('sw-config')
-    assert _answer(vc) == {'family': 4, 'address': '10.99.0.23', 'file_server': SERVER_V4, 'transfer_mode': 'tftp', 'port': None,
-                           'image': None, 'config': '/configs/sw-config.conf'}
+    assert _answer(vc) == {'family': 4, 'address': '10.99.0.23', 'file_server': SERVER_V4, 'transfer_mode': 'tftp',
+                           'image': None, 'image_port': None, 'config': '/configs/sw-config.conf', 'config_port': None}
     assert _story(vc) == ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(configuration)', 'config_commit', 'ztp_done']
     assert vc.member(0).version == OLD
     assert _hostname(vc) == 'sw-config'
@@ -396,8 +397,8 @@ def test_a_script_is_executed_not_loaded(provisioned):
 def test_no_file_server_information_restarts_ztp(provisioned):
     # A phone-home switch's record carries its address and no ZTP option: the ZTP it also runs finds no file server.
     vc = provisioned.vc('sw-phone-home')
-    assert _answer(vc) == {'family': 4, 'address': '10.99.0.28', 'file_server': None, 'transfer_mode': 'tftp', 'port': None,
-                           'image': None, 'config': None}
+    assert _answer(vc) == {'family': 4, 'address': '10.99.0.28', 'file_server': None, 'transfer_mode': 'tftp',
+                           'image': None, 'image_port': None, 'config': None, 'config_port': None}
     assert _story(vc) == ['ztp_start', 'ztp_dhcp_bound', 'ztp_restart'] * 2 + ['ztp_gave_up']
     assert vc.events('ztp_restart')[0]['reason'] == 'no file server information'
     restarts = vc.events(('ztp_restart', 'ztp_start'))
@@ -406,8 +407,9 @@ def test_no_file_server_information_restarts_ztp(provisioned):
 
 def test_dhcpv6_image_and_configuration_from_an_ipv6_file_server(provisioned_v6):
     vc = provisioned_v6.vc('sw-v6')
-    assert _answer(vc) == {'family': 6, 'address': '2001:db8:99::29', 'file_server': SERVER_V6, 'transfer_mode': 'http', 'port': None,
-                           'image': '/images/jinstall-ex-4300-%s-signed.tgz' % NEW, 'config': '/configs/sw-v6.xml'}
+    assert _answer(vc) == {'family': 6, 'address': '2001:db8:99::29', 'file_server': SERVER_V6, 'transfer_mode': 'http',
+                           'image': '/images/jinstall-ex-4300-%s-signed.tgz' % NEW, 'image_port': None, 'config': '/configs/sw-v6.xml',
+                           'config_port': None}
     assert [event['source'] for event in vc.events('ztp_fetch')] == [
         'http://[%s]/images/jinstall-ex-4300-%s-signed.tgz' % (SERVER_V6, NEW), 'http://[%s]/configs/sw-v6.xml' % SERVER_V6]
     assert _story(vc) == ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(image)', 'install_start', 'install_end', 'ztp_fetch(configuration)',

@@ -215,21 +215,21 @@ def test_ztp_reads_an_answer_the_way_the_device_does():
     sub = lambda code, text: bytes([code, len(text)]) + text.encode()  # noqa: E731
     # 150 over 66, 00 over 04, :port for http(s), symlink image type.
     answer = read_answer(DhcpAnswer(4, "", "", {150: bytes([10, 0, 0, 1]), 66: b"10.0.0.2",
-                             43: sub(0, "/i/a.tgz:8080") + sub(4, "/i/b.tgz") + sub(1, "/c/x.conf:8080") + sub(2, "symlink") + sub(3, "http")}))
-    assert (answer.file_server, answer.transfer_mode, answer.port, answer.image, answer.config, answer.image_is_symlink) == \
-        ("10.0.0.1", "http", 8080, "/i/a.tgz", "/c/x.conf", True)
-    assert file_url(answer, answer.image) == "http://10.0.0.1:8080/i/a.tgz"
+                             43: sub(0, "/i/a.tgz:8080") + sub(4, "/i/b.tgz") + sub(1, "/c/x.conf:8081") + sub(2, "symlink") + sub(3, "http")}))
+    assert (answer.file_server, answer.transfer_mode, answer.image, answer.image_port, answer.config, answer.config_port,
+            answer.image_is_symlink) == ("10.0.0.1", "http", "/i/a.tgz", 8080, "/c/x.conf", 8081, True)
+    assert file_url(answer, answer.image, answer.image_port) == "http://10.0.0.1:8080/i/a.tgz"
     # No 03: tftp, where a :port is ignored; 66 when there is no 150; 04 when there is no 00.
     answer = read_answer(DhcpAnswer(4, "", "", {66: b"10.0.0.2", 43: sub(4, "/i/b.tgz:69") + sub(1, "/c/x.conf")}))
-    assert (answer.file_server, answer.transfer_mode, answer.port, answer.image) == ("10.0.0.2", "tftp", None, "/i/b.tgz")
+    assert (answer.file_server, answer.transfer_mode, answer.image_port, answer.image) == ("10.0.0.2", "tftp", None, "/i/b.tgz")
     # No file server at all.
     assert read_answer(DhcpAnswer(4, "", "", {43: sub(1, "/c/x.conf")})).file_server is None
     # DHCPv6: option 59's URL, option 17 (enterprise 2636) winning for the image and the port.
     answer = read_answer(DhcpAnswer(6, "", "", {59: b"https://[2001:db8::10]:8443/i/a.tgz", 17: _vendor_v6(s00="/i/b.tgz", s01="/c/x.conf", s05="9443")}))
-    assert (answer.file_server, answer.transfer_mode, answer.port, answer.image, answer.config) == \
-        ("2001:db8::10", "https", 9443, "/i/b.tgz", "/c/x.conf")
-    assert file_url(answer, answer.config) == "https://[2001:db8::10]:9443/c/x.conf"
+    assert (answer.file_server, answer.transfer_mode, answer.image_port, answer.config_port, answer.image, answer.config) == \
+        ("2001:db8::10", "https", 9443, 9443, "/i/b.tgz", "/c/x.conf")
+    assert file_url(answer, answer.config, answer.config_port) == "https://[2001:db8::10]:9443/c/x.conf"
     answer = read_answer(DhcpAnswer(6, "", "", {59: b"http://[2001:db8::10]/i/a.tgz", 17: (9).to_bytes(4, "big") + b"\x00\x00\x00\x03abc"}))
-    assert (answer.image, answer.port, answer.config) == ("/i/a.tgz", None, None)   # another enterprise's suboptions are not Juniper's
+    assert (answer.image, answer.image_port, answer.config) == ("/i/a.tgz", None, None)   # another enterprise's suboptions are not Juniper's
     with pytest.raises(ZtpFailure, match="does not have valid ZTP parameters"):
         read_answer(DhcpAnswer(4, "", "", {150: bytes([10, 0, 0, 1]), 43: bytes([1, 40]) + b"/c"}))   # a truncated suboption
