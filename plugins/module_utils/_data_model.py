@@ -85,6 +85,8 @@ DATA_MODEL = {
                     'models': {'type': 'list', 'elements': 'str', 'required': True,
                                'description': 'Shell-style patterns of the models this image is for, for example `ex4300-*`.'},
                     'file': {'type': 'str', 'required': True, 'description': 'Image file name, for example `jinstall-ex-4300-21.4R3-S5.4-signed.tgz`.'},
+                    'symlink': {'type': 'bool', 'default': False,
+                                'description': '`file` is a symbolic link on the file server to the image: DHCP ZTP says so (suboption 02 `symlink`).'},
                     'md5': {'type': 'str', 'description': 'MD5 of the image (32 hex digits); the legacy phone-home client needs it.'},
                     'sha1': {'type': 'str', 'description': 'SHA-1 of the image (40 hex digits); the legacy phone-home client needs it.'},
                     'sha256': {'type': 'str', 'description': 'SHA-256 of the image (64 hex digits); preferred, and the one RFC 8572 clients use.'},

@@ -14,8 +14,8 @@ What a host gets (docs/dhcp.md explains why):
 
 - every host: its fixed address, host name (option 12), syslog (7) and NTP (42) servers, and the
   phone-home proxy (option 43 / 17 suboption 08);
-- ``dhcp-ztp`` hosts, standalone only, in addition: image (suboption 00, or 04), configuration or
-  script (01), transfer mode (03, DHCPv4) and the file server (150 or 66 for DHCPv4, option 59 for
+- ``dhcp-ztp`` hosts, standalone only, in addition: image (suboption 00, or 04), image type (02,
+  when the image is a symbolic link), configuration or script (01), transfer mode (03, DHCPv4) and the file server (150 or 66 for DHCPv4, option 59 for
   DHCPv6, with the HTTP port in suboption 05);
 - ``phone-home`` hosts never get a ZTP option: when both processes start at factory default, ZTP
   wins as soon as its options are present, and ZTP does not support a Virtual Chassis.
@@ -63,18 +63,20 @@ OUTPUTS = {
 }
 
 # Option 43 (DHCPv4) and option 17 (DHCPv6, enterprise 2636) suboptions this collection sends.
-IMAGE, CONFIG, TRANSFER_MODE, ALT_IMAGE, PORT, PROXY = 0, 1, 3, 4, 5, 8
+IMAGE, CONFIG, IMAGE_TYPE, TRANSFER_MODE, ALT_IMAGE, PORT, PROXY = 0, 1, 2, 3, 4, 5, 8
 SUBOPTION_NAMES = {
     IMAGE: 'image-file-name',
     CONFIG: 'config-file-name',
+    IMAGE_TYPE: 'image-file-type',
     TRANSFER_MODE: 'transfer-mode',
     ALT_IMAGE: 'alt-image-file-name',
     PORT: 'port',
     PROXY: 'proxy-server',
 }
-SUBOPTIONS = {4: (IMAGE, CONFIG, TRANSFER_MODE, ALT_IMAGE, PROXY), 6: (IMAGE, CONFIG, PORT, PROXY)}
+SUBOPTIONS = {4: (IMAGE, CONFIG, IMAGE_TYPE, TRANSFER_MODE, ALT_IMAGE, PROXY), 6: (IMAGE, CONFIG, IMAGE_TYPE, PORT, PROXY)}
 # Suboptions that make the device start ZTP: never for a phone-home host.
-ZTP_SUBOPTIONS = (IMAGE, CONFIG, TRANSFER_MODE, ALT_IMAGE, PORT)
+ZTP_SUBOPTIONS = (IMAGE, CONFIG, IMAGE_TYPE, TRANSFER_MODE, ALT_IMAGE, PORT)
+SYMLINK = 'symlink'  # suboption 02's value for an image file name that is a symbolic link
 JUNIPER_ENTERPRISE = 2636
 VENDOR_CLASS_PREFIX = 'Juniper-'
 MAX_SUBOPTION_OCTETS = 255
@@ -341,6 +343,7 @@ class _ZtpValues:
         self.config = config
         self.config_field = config_field
         self.config_kind = config_kind
+        self.image_type = None  # SYMLINK when the image file is a symbolic link
 
     def url(self, name, with_port=True):
         server = '[%s]' % self.server if self.server.version == 6 else str(self.server)
@@ -348,7 +351,7 @@ class _ZtpValues:
         return '%s://%s%s%s' % (self.mode, server, port, name or '')
 
     def same_image_source(self, other):
-        return (self.mode, self.server, self.port, self.image) == (other.mode, other.server, other.port, other.image)
+        return (self.mode, self.server, self.port, self.image, self.image_type) == (other.mode, other.server, other.port, other.image, other.image_type)
 
 
 def _ztp_values(host, model, problems, notes):
@@ -375,6 +378,7 @@ def _ztp_values(host, model, problems, notes):
         elif image is not None:
             values.image_field = 'ztp_software.images[%d].file' % software['images'].index(image)
             values.image = _joined(file_server['image_path'], image['file'])
+            values.image_type = SYMLINK if image.get('symlink') else None
     if configuration:
         name, kind, interpreter = configuration_file(host, configuration)
         values.config_field = 'ztp_configuration.file_name'
@@ -421,6 +425,8 @@ def _ztp_options(values, settings):
             suboptions[CONFIG] = values.config
         if values.port:
             suboptions[PORT] = str(values.port)  # option 17 wins over a port in option 59, so it is only sent here
+    if values.image and values.image_type:
+        suboptions[IMAGE_TYPE] = values.image_type
     return options, suboptions
 
 

@@ -13,12 +13,19 @@ Scoping, so that other vendors' option 43 keeps working:
   ``junos-ztp-juniper`` (option 60 starts with ``Juniper-``); values are set per host or model class.
 - Kea: option 43 is encapsulated where it is set, per reservation or class, so the Juniper
   suboptions appear only in Juniper devices' reservations and in ``Juniper-<model>`` classes.
-- DHCPv6: option 17 is per enterprise number; the suboptions live under 2636 (Juniper).
+- DHCPv6: option 17 is per enterprise number; the suboptions live under 2636 (Juniper). Kea writes it
+  as the option's raw octets (enterprise number, then each suboption): Kea 2.2 sends a configured
+  ``vendor-opts`` option without the suboptions set in its ``vendor-2636`` space (they reach only
+  clients that send their own option 17 with a vendor ORO, which Juniper devices do not).
+- Kea DHCPv4 hosts keyed by serial number (option 12) have no reservation: Kea has no such
+  identifier. They get a class and a one-address pool, and the subnet's other pools are closed to
+  them, or Kea could lease them any free pool address instead of theirs.
 """
 
 from __future__ import annotations
 
 import json
+import struct
 
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp import JUNIPER_ENTERPRISE, SUBOPTION_NAMES, SUBOPTIONS, VENDOR_CLASS_PREFIX
 
@@ -27,6 +34,7 @@ ISC_SPACE = {4: 'junos-ztp', 6: 'junos-ztp6'}
 KEA_SPACE = {4: 'vendor-encapsulated-options-space', 6: 'vendor-%d' % JUNIPER_ENTERPRISE}
 FILE_SERVER_OPTION = 'junos-ztp-file-server'  # option 150 has no standard name in either server
 JUNIPER_CLASS = 'junos-ztp-juniper'
+KEA_DYNAMIC_CLASS = 'junos-ztp-dynamic'  # every client but the hosts keyed by serial number that have an address
 
 
 def render(plan):
@@ -142,13 +150,24 @@ def _render_isc(plan):
 # Kea -------------------------------------------------------------------------------------------
 
 
+def _kea_vendor_opts(suboptions):
+    """Option 17 for Kea DHCPv6, as raw octets: enterprise 2636, then code, length and value of each suboption."""
+    octets = struct.pack('!I', JUNIPER_ENTERPRISE)
+    for code, value in suboptions.items():
+        octets += struct.pack('!HH', code, len(value.encode('ascii'))) + value.encode('ascii')
+    return {'name': 'vendor-opts', 'csv-format': False, 'data': octets.hex().upper(),
+            'user-context': {'enterprise': JUNIPER_ENTERPRISE, 'suboptions': {SUBOPTION_NAMES[code]: value for code, value in suboptions.items()}}}
+
+
 def _kea_option_data(options, suboptions, family):
     data = []
     for name, value in options.items():
         data.append({'name': FILE_SERVER_OPTION if name == 'file-server' else name, 'data': value if isinstance(value, str) else ', '.join(value)})
-    if suboptions:
+    if suboptions and family == 6:
+        data.append(_kea_vendor_opts(suboptions))
+    elif suboptions:
         # The encapsulating option is set in the same scope as its suboptions: Kea encapsulates per scope.
-        data.append({'name': 'vendor-encapsulated-options'} if family == 4 else {'name': 'vendor-opts', 'data': str(JUNIPER_ENTERPRISE)})
+        data.append({'name': 'vendor-encapsulated-options'})
         data += [{'name': SUBOPTION_NAMES[code], 'space': KEA_SPACE[family], 'data': value} for code, value in suboptions.items()]
     return data
 
@@ -173,7 +192,10 @@ def _kea_reservation(record, family):
 
 
 def _kea_host_classes(records):
-    """Kea has no reservation by option 12: hosts keyed by serial number get a class of their own."""
+    """Kea has no reservation by option 12: hosts keyed by serial number get a class of their own.
+
+    When some of them have an address, a last class admits every other client to the general pools.
+    """
     first, serials = {}, {}
     for record in records:
         if record.key_kind == 'host-name':
@@ -186,6 +208,9 @@ def _kea_host_classes(records):
         if option_data:
             entry['option-data'] = option_data
         classes.append(entry)
+    placed = [host for host, record in first.items() if record.address is not None]
+    if placed:
+        classes.append({'name': KEA_DYNAMIC_CLASS, 'test': ' and '.join("not member('%s')" % _host_class_name(host) for host in placed)})
     return classes
 
 
@@ -195,13 +220,16 @@ def _kea_subnet(plan, subnet):
     if subnet.interface:
         entry['interface'] = subnet.interface
     pools = [{'pool': '%s - %s' % pool} for pool in subnet.pools]
-    reservations, class_hosts = [], set()
+    reservations, class_pools = [], []
     for record in plan.records_in(subnet):
         if record.key_kind != 'host-name':
             reservations.append(_kea_reservation(record, family))
-        elif record.host not in class_hosts:
-            class_hosts.add(record.host)
-            pools.append({'pool': '%s - %s' % (record.address, record.address), 'client-class': _host_class_name(record.host)})
+        elif not any(pool['client-class'] == _host_class_name(record.host) for pool in class_pools):
+            class_pools.append({'pool': '%s - %s' % (record.address, record.address), 'client-class': _host_class_name(record.host)})
+    if any(r.key_kind == 'host-name' and r.address is not None for r in plan.records):
+        for pool in pools:
+            pool['client-class'] = KEA_DYNAMIC_CLASS
+    pools += class_pools
     if pools:
         entry['pools'] = pools
     if subnet.routers:

@@ -65,7 +65,7 @@ ALL_DHCP_RELAY_AGENTS_AND_SERVERS = 'ff02::1:2'
 ORO = (OPTION_BOOTFILE_URL, OPTION_VENDOR_OPTS)
 DUID_LL, HARDWARE_ETHERNET = 3, 1
 
-RETRANSMIT = 1.0  # seconds between retransmissions; the exchange gives up at its timeout
+RETRANSMIT = (1.0, 2.0, 4.0)  # seconds before each retransmission, then the last again, until the exchange's timeout
 _interface_locks: dict[str, threading.Lock] = {}
 _interface_locks_guard = threading.Lock()
 
@@ -136,6 +136,32 @@ def _tlvs(data: bytes, width: int, what: str) -> dict[int, bytes]:
     return items
 
 
+def _exchange(sock, packet, destination, receive, deadline):
+    """Send packet, retransmitting it (same transaction) until receive(wait_until) returns an answer or deadline passes."""
+    waits = iter(RETRANSMIT)
+    wait = next(waits)
+    while time.monotonic() < deadline:
+        sock.sendto(packet, destination)
+        answer = receive(min(deadline, time.monotonic() + wait))
+        if answer is not None:
+            return answer
+        wait = next(waits, wait)
+    return None
+
+
+def _datagrams(sock, deadline):
+    """The datagrams sock receives until deadline, as (data, sender)."""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        sock.settimeout(remaining)
+        try:
+            yield sock.recvfrom(4096)
+        except socket.timeout:
+            return
+
+
 def _interface_lock(interface: str) -> threading.Lock:
     with _interface_locks_guard:
         return _interface_locks.setdefault(interface, threading.Lock())
@@ -176,22 +202,15 @@ def decode_v4_options(data: bytes) -> dict[int, bytes]:
     return options
 
 
-def _v4_reply(sock, xid, mac, deadline):
-    """The next BOOTREPLY for this exchange before deadline, as (type, packet, options), or None."""
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        sock.settimeout(remaining)
-        try:
-            data, _sender = sock.recvfrom(4096)
-        except socket.timeout:
-            return None
+def _v4_reply(sock, xid, mac, deadline, types):
+    """The next BOOTREPLY of one of these message types for this exchange before deadline, as (type, packet, options), or None."""
+    for data, _sender in _datagrams(sock, deadline):
         if len(data) < 240 or data[0] != BOOTREPLY or struct.unpack('!I', data[4:8])[0] != xid or data[28:34] != mac:
             continue
         options = decode_v4_options(data)
-        if 53 in options:
+        if options.get(53, b'\0')[0] in types:
             return options[53][0], data, options
+    return None
 
 
 def request_v4(interface, mac, model, hostname=None, client_id=None, timeout=10.0, vendor_class=None) -> DhcpAnswer:
@@ -209,24 +228,18 @@ def request_v4(interface, mac, model, hostname=None, client_id=None, timeout=10.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
         sock.bind(('0.0.0.0', 68))
-        while time.monotonic() < deadline:
-            xid = random.getrandbits(32)
-            sock.sendto(_v4_packet(DISCOVER, xid, mac, vendor_class, hostname, client_id), ('255.255.255.255', 67))
-            offer = _v4_reply(sock, xid, mac, min(deadline, time.monotonic() + RETRANSMIT))
-            if offer is None or offer[0] != OFFER or 54 not in offer[2]:
-                continue
+        xid = random.getrandbits(32)  # one transaction: retransmissions keep it, so a late OFFER still counts
+        offer = _exchange(sock, _v4_packet(DISCOVER, xid, mac, vendor_class, hostname, client_id), ('255.255.255.255', 67),
+                          lambda wait: _v4_reply(sock, xid, mac, wait, (OFFER,)), deadline)
+        if offer is not None and 54 in offer[2]:
             offered, server = socket.inet_ntoa(offer[1][16:20]), socket.inet_ntoa(offer[2][54])
             request = _v4_packet(REQUEST, xid, mac, vendor_class, hostname, client_id, offered, server)
-            while time.monotonic() < deadline:
-                sock.sendto(request, ('255.255.255.255', 67))
-                reply = _v4_reply(sock, xid, mac, min(deadline, time.monotonic() + RETRANSMIT))
-                if reply is None or reply[0] == OFFER:
-                    continue
+            reply = _exchange(sock, request, ('255.255.255.255', 67), lambda wait: _v4_reply(sock, xid, mac, wait, (ACK, NAK)), deadline)
+            if reply is not None:
                 message_type, packet, options = reply
                 if message_type == NAK:
                     raise DhcpError('DHCPNAK from %s on %s: %s' % (server, interface, options.get(56, b'').decode('ascii', 'replace')))
-                if message_type == ACK:
-                    return DhcpAnswer(4, socket.inet_ntoa(packet[16:20]), socket.inet_ntoa(options.get(54, offer[2][54])), options)
+                return DhcpAnswer(4, socket.inet_ntoa(packet[16:20]), socket.inet_ntoa(options.get(54, offer[2][54])), options)
     raise TimeoutError('no DHCPACK on %s within %.0f s' % (interface, timeout))
 
 
@@ -262,20 +275,13 @@ def _ia_addresses(value):
 
 
 def _v6_reply(sock, transaction, duid, expected, deadline):
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        sock.settimeout(remaining)
-        try:
-            data, sender = sock.recvfrom(4096)
-        except socket.timeout:
-            return None
+    for data, sender in _datagrams(sock, deadline):
         if len(data) < 4 or data[0] != expected or data[1:4] != transaction:
             continue
         options = decode_v6_options(data[4:])
         if options.get(OPTION_CLIENTID) == duid:
             return options, sender[0].split('%')[0]
+    return None
 
 
 def request_v6(interface, mac, model, duid=None, timeout=10.0) -> DhcpAnswer:
@@ -294,21 +300,16 @@ def request_v6(interface, mac, model, duid=None, timeout=10.0) -> DhcpAnswer:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
         sock.bind(('::', 546))
         destination = (ALL_DHCP_RELAY_AGENTS_AND_SERVERS, 547, 0, index)
-        while time.monotonic() < deadline:
-            transaction = random.getrandbits(24).to_bytes(3, 'big')
-            sock.sendto(bytes([SOLICIT]) + transaction + common + _ia_na(iaid), destination)
-            advertise = _v6_reply(sock, transaction, duid, ADVERTISE, min(deadline, time.monotonic() + RETRANSMIT))
-            if advertise is None or OPTION_SERVERID not in advertise[0]:
-                continue
+        transaction = random.getrandbits(24).to_bytes(3, 'big')
+        advertise = _exchange(sock, bytes([SOLICIT]) + transaction + common + _ia_na(iaid), destination,
+                              lambda wait: _v6_reply(sock, transaction, duid, ADVERTISE, wait), deadline)
+        if advertise is not None and OPTION_SERVERID in advertise[0]:
             offered = _ia_addresses(advertise[0][OPTION_IA_NA])[0] if OPTION_IA_NA in advertise[0] else []
             transaction = random.getrandbits(24).to_bytes(3, 'big')
             request = (bytes([REQUEST6]) + transaction + common + _v6_option(OPTION_SERVERID, advertise[0][OPTION_SERVERID])
                        + _ia_na(iaid, offered))
-            while time.monotonic() < deadline:
-                sock.sendto(request, destination)
-                reply = _v6_reply(sock, transaction, duid, REPLY, min(deadline, time.monotonic() + RETRANSMIT))
-                if reply is None:
-                    continue
+            reply = _exchange(sock, request, destination, lambda wait: _v6_reply(sock, transaction, duid, REPLY, wait), deadline)
+            if reply is not None:
                 options, sender = reply
                 addresses, status = _ia_addresses(options[OPTION_IA_NA]) if OPTION_IA_NA in options else ([], 0)
                 top_status = struct.unpack('!H', options[OPTION_STATUS_CODE][:2])[0] if OPTION_STATUS_CODE in options else 0

@@ -56,3 +56,18 @@ def run_playbook(tmp_path, tasks, hosts, check=False, diff=False, extra_args=(),
     completed = subprocess.run(command, cwd=tmp_path, env=run_env, capture_output=True, text=True, timeout=timeout, check=False)
     results = [json.loads(line) for line in results_file.read_text().splitlines()] if results_file.exists() else []
     return PlaybookRun(completed.returncode, completed.stdout + completed.stderr, results)
+
+
+def run_dhcp_records_role(tmp_path, inventory, outputs_file, extra_args_tail=(), **kwargs):
+    """Run the junos.ztp.dhcp_records role on an inventory, rendering every output of outputs_file
+    (a dhcp_records_outputs list whose dest are bare file names) into tmp_path/out; return (run, out)."""
+    out = Path(tmp_path) / 'out'
+    out.mkdir(exist_ok=True)
+    outputs = yaml.safe_load(Path(outputs_file).read_text())
+    for output in outputs:
+        output['dest'] = str(out / output['dest'])
+    role_vars = Path(tmp_path) / 'role-vars.yml'
+    role_vars.write_text(yaml.safe_dump({'dhcp_records_outputs': outputs, 'dhcp_records_reload': False}))
+    run = run_playbook(tmp_path, tasks=[], hosts={}, play={'roles': ['junos.ztp.dhcp_records']},
+                       extra_args=['-i', str(inventory), '-e', '@%s' % role_vars] + list(extra_args_tail), **kwargs)
+    return run, out

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from playbook import run_playbook
+from playbook import run_dhcp_records_role
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / 'playbooks' / 'inventory' / 'example'
@@ -20,16 +20,7 @@ RENDER_TASK = 'Render the DHCP outputs'
 
 
 def run_role(tmp_path, inventory=EXAMPLE, extra_args_tail=(), **kwargs):
-    out = tmp_path / 'out'
-    out.mkdir(exist_ok=True)
-    outputs = yaml.safe_load((GOLDEN / 'outputs.yml').read_text())
-    for output in outputs:
-        output['dest'] = str(out / output['dest'])
-    role_vars = tmp_path / 'role-vars.yml'
-    role_vars.write_text(yaml.safe_dump({'dhcp_records_outputs': outputs, 'dhcp_records_reload': False}))
-    run = run_playbook(tmp_path, tasks=[], hosts={}, play={'roles': ['junos.ztp.dhcp_records']},
-                       extra_args=['-i', str(inventory), '-e', '@%s' % role_vars] + list(extra_args_tail), **kwargs)
-    return run, out
+    return run_dhcp_records_role(tmp_path, inventory, GOLDEN / 'outputs.yml', extra_args_tail, **kwargs)
 
 
 def task_results(run, suffix):

@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import InventoryError
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp import (
-    CONFIG, IMAGE, PORT, PROXY, TRANSFER_MODE, ZTP_SUBOPTIONS, Settings, build_plan, option43_octets)
+    CONFIG, IMAGE, IMAGE_TYPE, PORT, PROXY, TRANSFER_MODE, ZTP_SUBOPTIONS, Settings, build_plan, option43_octets)
 from ansible_collections.junos.ztp.plugins.module_utils._dhcp_render import render
 
 SUBNET4 = [{'subnet': '10.1.0.0/24', 'pools': ['10.1.0.100 - 10.1.0.200'], 'routers': ['10.1.0.1']}]
@@ -115,6 +115,17 @@ def test_non_default_http_port_is_appended_to_the_file_names_for_dhcpv4_and_sent
     assert record.suboptions == {CONFIG: '/configs/sw1.xml', PORT: '8080', PROXY: '192.0.2.30:3128'}
 
 
+@pytest.mark.parametrize('output', ['isc4', 'isc6', 'kea4', 'kea6'])
+def test_an_image_that_is_a_symbolic_link_is_announced_in_suboption_02(output):
+    hosts_vars = fleet(**{'sw1.ztp_software.images.0.symlink': True})
+    if output.endswith('6'):
+        hosts_vars['sw1']['ztp_file_server']['address'] = '2001:db8::10'
+    (record,) = records_of(plan_for(output, hosts_vars, **({'v6_image_options': ['17']} if output.endswith('6') else {})), 'sw1')
+    assert record.suboptions[IMAGE_TYPE] == 'symlink' and record.suboptions[IMAGE].endswith('.tgz')
+    (record,) = records_of(plan_for(output, fleet(**({'sw1.ztp_file_server.address': '2001:db8::10'} if output.endswith('6') else {}))), 'sw1')
+    assert IMAGE_TYPE not in record.suboptions
+
+
 def test_dhcpv6_records_use_the_duid_or_the_mac_plus_one():
     hosts_vars = fleet(**{'vc1.ztp_members.1.duid': '00:03:00:01:84:b5:9c:10:00:77'})
     records = records_of(plan_for('isc6', hosts_vars), 'vc1')
@@ -151,6 +162,36 @@ def test_kea_hosts_keyed_by_option_12_get_a_class_and_a_one_address_pool():
     assert not any(r.get('hostname') == 'vc1' for r in config['subnet4'][0]['reservations'])
     assert plan.warnings == ['vc1: Kea echoes the serial number the device sends in option 12, so ztp_management.hostname '
                              'is not sent to a host keyed by serial number (output kea4)']
+
+
+def test_kea_general_pools_are_closed_to_hosts_keyed_by_option_12_so_they_get_their_own_address():
+    # Before: the member of a VC keyed by serial could be leased any free address of the general pool.
+    hosts_vars = fleet(**{'vc1.ztp_management.dhcp_match': 'serial_number'})
+    config = json.loads(render(plan_for('kea4', hosts_vars)))['Dhcp4']
+    assert config['client-classes'][-1] == {'name': 'junos-ztp-dynamic', 'test': "not member('junos-ztp-host-vc1')"}
+    assert config['subnet4'][0]['pools'] == [{'pool': '10.1.0.100 - 10.1.0.200', 'client-class': 'junos-ztp-dynamic'},
+                                             {'pool': '10.1.0.11 - 10.1.0.11', 'client-class': 'junos-ztp-host-vc1'}]
+    # Without a host keyed by serial number that has an address, the pools stay open to every client.
+    config = json.loads(render(plan_for('kea4')))['Dhcp4']
+    assert config['subnet4'][0]['pools'] == [{'pool': '10.1.0.100 - 10.1.0.200'}]
+
+
+def test_kea_dhcpv6_option_17_carries_the_juniper_suboptions_in_its_own_octets():
+    # Before: "vendor-opts" with data 2636 and the suboptions in the vendor-2636 space, which Kea 2.2 does not send.
+    hosts_vars = fleet(**{'sw1.ztp_file_server.address': '2001:db8::10', 'sw1.ztp_file_server.port': 8080})
+    config = json.loads(render(plan_for('kea6', hosts_vars)))['Dhcp6']
+    (sw1,) = [r for r in config['subnet6'][0]['reservations'] if r['hw-address'] == 'f4:cc:55:21:00:43']
+    (vendor_opts,) = [o for o in sw1['option-data'] if o['name'] == 'vendor-opts']
+    assert vendor_opts['csv-format'] is False
+    octets = bytes.fromhex(vendor_opts['data'])
+    assert octets[:4] == (2636).to_bytes(4, 'big')
+    suboptions, index = {}, 4
+    while index < len(octets):
+        code, length = int.from_bytes(octets[index:index + 2], 'big'), int.from_bytes(octets[index + 2:index + 4], 'big')
+        suboptions[code] = octets[index + 4:index + 4 + length].decode()
+        index += 4 + length
+    assert suboptions == {CONFIG: '/configs/sw1.xml', PORT: '8080', PROXY: '192.0.2.30:3128'}
+    assert not [o for o in sw1['option-data'] if o.get('space') == 'vendor-2636']
 
 
 def test_records_without_an_address_become_kea_global_reservations_and_empty_records_are_left_out():
