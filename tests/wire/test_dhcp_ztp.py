@@ -50,9 +50,9 @@ def _server(mode, port=None, address=SERVER_V4):
     return dict(server, port=port) if port else server
 
 
-def _software(model_glob, file_name, version=NEW):
+def _software(model_glob, file_name, version=NEW, symlink=False):
     return {'version': version, 'images': [{'models': [model_glob], 'file': file_name, 'url': 'http://192.0.2.10/%s' % file_name,
-                                            'sha256': 'a' * 64}]}
+                                            'sha256': 'a' * 64, 'symlink': symlink}]}
 
 
 def _host(index, model, server, software=None, configuration=None, method='dhcp-ztp'):
@@ -74,7 +74,7 @@ def _xml(hostname):
 FLEET = {
     'sw-full': _host(1, 'ex4300-48p', _server('http'), _software('ex4300-*', 'jinstall-ex-4300-%s-signed.tgz' % NEW),
                      {'content': _xml('sw-full')}),
-    'sw-image': _host(2, 'ex2300-24p', _server('https', HTTPS_PORT), _software('ex2300-*', 'junos-arm-32-%s.tgz' % NEW)),
+    'sw-image': _host(2, 'ex2300-24p', _server('https', HTTPS_PORT), _software('ex2300-*', 'junos-arm-32-current.tgz', symlink=True)),
     'sw-config': _host(3, 'ex4300-48p', _server('tftp'), configuration={'content': _xml('sw-config'), 'file_name': 'sw-config.conf'}),
     'sw-same': _host(4, 'ex4300-48p', _server('ftp'), _software('ex4300-*', 'jinstall-ex-4300-%s-signed.tgz' % OLD, OLD),
                      {'content': _xml('sw-same')}),
@@ -214,7 +214,13 @@ def _publish(root, plan, fleet):
             image = root / names['image'].lstrip('/')
             image.parent.mkdir(parents=True, exist_ok=True)
             model = fleet[host]['ztp_members'][0]['model']
-            make_image(image, fleet[host]['ztp_software']['version'], 'ex-' + model[2:6], 64 * 1024)
+            software = fleet[host]['ztp_software']
+            if software['images'][0]['symlink']:   # the name is a link to the versioned file, as the record says
+                target = image.with_name('junos-arm-32-%s.tgz' % software['version'])
+                make_image(target, software['version'], 'ex-' + model[2:6], 64 * 1024)
+                image.symlink_to(target.name)
+            else:
+                make_image(image, software['version'], 'ex-' + model[2:6], 64 * 1024)
             if 'corrupt' in names['image']:
                 data = bytearray(image.read_bytes())
                 data[len(data) // 2] ^= 0xFF
@@ -273,6 +279,8 @@ def _start_dhcp_server(site, output, fleet):
     settings = {'subnets': SUBNETS[family]}
     if output.startswith('kea'):
         settings['interfaces'] = [SERVER_INTERFACE]
+    if output == 'kea6':   # Kea answers a DHCPv6 client on the link only from a subnet bound to that interface
+        settings['subnets'] = [dict(subnet, interface=SERVER_INTERFACE) for subnet in SUBNETS[6]]
     site.start(output, render(build_plan(fleet, Settings(output, **settings))))
 
 
@@ -306,7 +314,7 @@ def provisioned(request, site):
     yield from _run_ztp(site, request.param, FLEET)
 
 
-@pytest.fixture(scope='module', params=['isc6'])
+@pytest.fixture(scope='module', params=['isc6', 'kea6'])
 def provisioned_v6(request, site):
     yield from _run_ztp(site, request.param, FLEET_V6)
 
@@ -338,11 +346,12 @@ def test_image_and_configuration_over_http(provisioned):
     assert vc.committed_config().find('system/phone-home') is not None   # merged onto the factory default
 
 
-def test_image_only_over_https_on_a_non_default_port(provisioned):
+def test_image_only_over_https_on_a_non_default_port_by_a_symbolic_link(provisioned):
     vc = provisioned.vc('sw-image')
     assert _answer(vc)['transfer_mode'] == 'https' and _answer(vc)['image_port'] == HTTPS_PORT
-    assert _answer(vc)['image'] == '/images/junos-arm-32-%s.tgz' % NEW and _answer(vc)['config'] is None
-    assert vc.events('ztp_fetch')[0]['source'] == 'https://%s:%d/images/junos-arm-32-%s.tgz' % (SERVER_V4, HTTPS_PORT, NEW)
+    assert _answer(vc)['image'] == '/images/junos-arm-32-current.tgz' and _answer(vc)['config'] is None
+    assert vc.events('ztp_dhcp_bound')[0]['image_is_symlink'] is True
+    assert vc.events('ztp_fetch')[0]['source'] == 'https://%s:%d/images/junos-arm-32-current.tgz' % (SERVER_V4, HTTPS_PORT)
     assert _story(vc) == ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(image)', 'install_start', 'install_end', 'ztp_done',
                           'reboot_start', 'member_rejoin']
     assert vc.member(0).version == NEW
