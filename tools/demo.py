@@ -393,6 +393,7 @@ def provision_by_dhcp_ztp(host, variables, lab, output_lock):
 def dhcp_ztp_route(fleet, playbooks, output_lock):
     """Render the example's DHCP records (Kea), serve them and the files they name in network namespaces, and let the
     example's dhcp-ztp switch provision itself; returns the summary's dhcp_ztp entry (``ok`` says whether it worked)."""
+    began = time.monotonic()
     reason = dhcp_ztp_skip_reason()
     if reason:
         say('DHCP ZTP route skipped: %s' % reason)
@@ -441,7 +442,7 @@ def dhcp_ztp_route(fleet, playbooks, output_lock):
         say('DHCP ZTP: %s got %s, runs %s, host-name %s: %s' % (
             host, (result['answer'] or {}).get('address'), result['version'], result['hostname'], 'provisioned' if ok else 'NOT provisioned'))
     say('DHCP ZTP route: Kea, file server and namespaces stopped')
-    return {'ok': ok, 'output': 'kea4', 'target_versions': target, 'hosts': results}
+    return {'ok': ok, 'output': 'kea4', 'target_versions': target, 'hosts': results, 'seconds': round(time.monotonic() - began, 1)}
 
 
 def main():

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import os
-import secrets
 import socket
 import ssl
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -194,8 +191,7 @@ def _wait_for_port(namespace, protocol, port, timeout=15.0):
 
 def _daemon(namespace, command, log):
     with open(log, 'w', encoding='utf-8') as handle:
-        return subprocess.Popen(['ip', 'netns', 'exec', namespace] + command, stdout=handle, stderr=subprocess.STDOUT,
-                                env=dict(os.environ, KEA_PIDFILE_DIR=str(log.parent), KEA_LOCKFILE_DIR=str(log.parent)))
+        return subprocess.Popen(['ip', 'netns', 'exec', namespace] + command, stdout=handle, stderr=subprocess.STDOUT)
 
 
 def _stop(process):
@@ -216,7 +212,7 @@ def _publish(root, plan, fleet):
             model = fleet[host]['ztp_members'][0]['model']
             software = fleet[host]['ztp_software']
             if software['images'][0]['symlink']:   # the name is a link to the versioned file, as the record says
-                target = image.with_name('junos-arm-32-%s.tgz' % software['version'])
+                target = image.with_name(image.name.replace('current', software['version']))
                 make_image(target, software['version'], 'ex-' + model[2:6], 64 * 1024)
                 image.symlink_to(target.name)
             else:
