@@ -7,6 +7,7 @@ Junos uses: ``fetch: <url>: Not Found``; the URL in messages and events has its 
 """
 
 import base64
+import ftplib
 import http
 import http.client
 import os
@@ -52,6 +53,11 @@ def _reason(err):
         except ValueError:
             return err.reason or "HTTP error %d" % err.code
     if isinstance(err, urllib.error.URLError):
+        cause = err.__cause__
+        while isinstance(cause, urllib.error.URLError):   # urllib wraps its own ftp errors once more
+            cause = cause.__cause__
+        if isinstance(cause, ftplib.Error):
+            return str(cause)   # the FTP server's reply, "550 No such file or directory."
         if not isinstance(err.reason, BaseException):
             return str(err.reason)
         err = err.reason

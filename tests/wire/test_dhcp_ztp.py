@@ -80,6 +80,7 @@ FLEET = {
     'sw-badconfig': _host(6, 'ex4300-48p', _server('http'), configuration={'content': _xml('bad-config'), 'file_name': 'bad.xml'}),
     'sw-script': _host(7, 'ex4300-48p', _server('http'), configuration={'content': '#!/bin/sh\necho provisioning by script\n'}),
     'sw-phone-home': _host(8, 'ex4300-48p', _server('http'), method='phone-home'),
+    'sw-missing': _host(10, 'ex4300-48p', _server('ftp'), _software('ex4300-*', 'jinstall-ex-4300-%s-missing.tgz' % NEW)),
 }
 # DHCPv6 (options 59 and 17) from an IPv6 file server.
 FLEET_V6 = {'sw-v6': _host(9, 'ex4300-48p', _server('http', address=SERVER_V6), _software('ex4300-*', 'jinstall-ex-4300-%s-signed.tgz' % NEW),
@@ -206,7 +207,7 @@ def _stop(process):
 def _publish(root, plan, fleet):
     """The files each switch's answer names, where the rendered records say they are (plan.ztp_files)."""
     for host, names in plan.ztp_files.items():
-        if names['image']:
+        if names['image'] and host != 'sw-missing':
             image = root / names['image'].lstrip('/')
             image.parent.mkdir(parents=True, exist_ok=True)
             model = fleet[host]['ztp_members'][0]['model']
@@ -284,7 +285,7 @@ def _switch_spec(site, fleet, family):
     vcs = []
     for host, variables in sorted(fleet.items()):
         member = variables['ztp_members'][0]
-        gives_up = host in ('sw-corrupt', 'sw-badconfig', 'sw-phone-home')
+        gives_up = host in ('sw-corrupt', 'sw-badconfig', 'sw-phone-home', 'sw-missing')
         vcs.append({'name': host, 'initial_config': 'factory-default', 'ca_file': site.ca_file,
                     'members': [{'id': 0, 'serial': member['serial_number'], 'model': member['model'], 'mac': member['mac_address'],
                                  'version': OLD}],
@@ -379,6 +380,15 @@ def test_a_corrupted_image_fails_to_install_and_ztp_restarts(provisioned):
     assert 'signature/validation failed' in vc.events('install_fail')[0]['reason']
     assert [event['reason'].split(':')[0] for event in vc.events('ztp_restart')] == ['image installation failed'] * 2
     assert vc.member(0).version == OLD and _hostname(vc) is None
+
+
+def test_an_image_that_cannot_be_fetched_restarts_ztp(provisioned):
+    vc = provisioned.vc('sw-missing')
+    assert _story(vc) == ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(image)', 'ztp_restart'] * 2 + ['ztp_gave_up']
+    fetch = vc.events('ztp_fetch')[0]
+    assert not fetch['ok'] and fetch['source'] == 'ftp://%s/images/jinstall-ex-4300-%s-missing.tgz' % (SERVER_V4, NEW)
+    assert vc.events('ztp_restart')[0]['reason'] == 'request for the image file failed: fetch: %s: 550 No such file or directory.' % fetch['source']
+    assert vc.files() == [] and vc.member(0).version == OLD
 
 
 def test_a_configuration_that_does_not_commit_restarts_ztp(provisioned):
