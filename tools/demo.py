@@ -12,6 +12,11 @@
    reboots, role changes and commits shown as they happen.
 6. Checks with junos.ztp.phs_status that each VC reported every member's upgrade (tools/demo_playbooks/phs_check.yml),
    prints what the simulated switches run now next to what the phone-home server knows, and writes summary.json.
+7. DHCP ZTP route (as root): renders the example's Kea DHCPv4 records with the junos.ztp.dhcp_records role
+   (tools/demo_playbooks/dhcp_ztp.yml, which also publishes each dhcp-ztp switch's configuration), starts Kea on them and
+   an HTTP file server at the records' file server address in a network namespace, and boots each dhcp-ztp switch of the
+   example (ams1-sw1) factory-default in a second namespace: it runs DHCP ZTP (tests/vcsim/ztp.py) until it runs the
+   target version with its configuration committed; the summary's dhcp_ztp says what it got and runs.
 The simulator, the phone-home server and the file server are always stopped: on success, on failure and on Ctrl-C.
 Needs no terminal (CI runs it). <workdir> is .build/demo, or $JUNOS_ZTP_DEMO_WORKDIR (the tests use a temporary one).
 """
@@ -36,8 +41,13 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tests'))
 
-from vcsim_fleet import REPO, Fleet, ansible_env, terminate, write_private  # noqa: E402  pylint: disable=wrong-import-position
+from vcsim_fleet import OLD_VERSION, REPO, Fleet, ansible_env, terminate, write_private  # noqa: E402  pylint: disable=wrong-import-position
 from vcsim.control import call  # noqa: E402  pylint: disable=wrong-import-position
+
+sys.path.insert(0, str(REPO / 'tests' / 'wire'))
+from dhcp_lab import SERVER_INTERFACE, DhcpLab  # noqa: E402  pylint: disable=wrong-import-position
+from vcsim import Simulator  # noqa: E402  pylint: disable=wrong-import-position
+from vcsim.ztp import enter_netns  # noqa: E402  pylint: disable=wrong-import-position
 
 INVENTORY = REPO / 'playbooks' / 'inventory' / 'example'
 PLAYBOOK = REPO / 'playbooks' / 'provision_vc.yml'
@@ -86,12 +96,12 @@ def loopback_env(env):
 
 
 class FileServer:
-    """The images directory over plain HTTP on 127.0.0.1, in a thread; each request is shown (the switches fetch here)."""
+    """The images directory over plain HTTP on 127.0.0.1 (or ``address``), in a thread; each request is shown (the switches fetch here)."""
 
-    def __init__(self, directory, output_lock):
+    def __init__(self, directory, output_lock, address=('127.0.0.1', 0)):
         handler = functools.partial(_ShownRequestHandler, directory=str(directory), output_lock=output_lock)
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), handler)
-        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        self.server = ThreadingHTTPServer(address, handler)
+        self.url = 'http://%s:%d' % self.server.server_address[:2]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self):
@@ -298,6 +308,143 @@ def write_summary(path, summary):
     os.replace(temporary, path)
 
 
+# -- the DHCP ZTP route: the example's dhcp-ztp switch provisions itself from the rendered DHCP records ----------
+
+DHCP_ZTP_PLAYBOOK = REPO / 'tools' / 'demo_playbooks' / 'dhcp_ztp.yml'
+DHCP_ZTP_WORKDIR = WORKDIR / 'dhcp-ztp'
+# The example's DHCP subnet; the DHCP server's namespace holds its router address and the example's file server address.
+DHCP_ZTP_ROUTER = '10.10.0.1/24'
+DHCP_ZTP_TIME_SCALE = 1.0 / 120    # an install (600 s) takes 5 s, a reboot (300 s) 2.5 s
+DHCP_ZTP_SECONDS = 120
+# The ZTP events worth a line of their own (docs/simulator.md, DHCP ZTP).
+SHOWN_ZTP_EVENTS = {
+    'ztp_start': lambda e: 'ZTP attempt %d: DHCP on %s' % (e['attempt'], e['interface']),
+    'ztp_dhcp_bound': lambda e: 'bound %s from %s; file server %s over %s, image %s, configuration %s'
+                                % (e['address'], e['dhcp_server'], e['file_server'], e['transfer_mode'], e['image'], e['config']),
+    'ztp_fetch': lambda e: 'fetched %s (%d bytes)' % (e['source'], e['bytes']) if e['ok'] else 'fetch FAILED: %s' % e['error'],
+    'ztp_install_skipped': lambda e: 'image is the running version %s: not installed' % e['version'],
+    'ztp_commit_failed': lambda e: 'configuration does not commit: %s' % e['error'],
+    'ztp_restart': lambda e: 'ZTP restarts: %s' % e['reason'],
+    'ztp_done': lambda e: 'ZTP done%s' % (', rebooting into %s' % e['version'] if e['reboot'] else ''),
+    'ztp_gave_up': lambda e: 'ZTP gave up after %s attempts' % e['attempts'],
+    'script_run': lambda e: 'ran %s: exit %s' % (e['path'], e['exit_status']),
+}
+
+
+def dhcp_ztp_skip_reason():
+    """Why the DHCP ZTP route cannot run here (it needs network namespaces and the real DHCP server), or None."""
+    if os.geteuid() != 0:
+        return 'network namespaces need root'
+    missing = [tool for tool in ('ip', 'kea-dhcp4') if shutil.which(tool) is None]
+    return 'not installed: %s (make setup installs them)' % ', '.join(missing) if missing else None
+
+
+def in_namespace(namespace, make):
+    """``make()`` run by a thread that entered the namespace: the sockets it binds stay there."""
+    made = {}
+
+    def run():
+        enter_netns(namespace)
+        made['value'] = make()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return made['value']
+
+
+def dhcp_ztp_spec(host, variables, lab):
+    """A factory-default simulated switch for ``host`` (the example's serial, model and MAC) that runs DHCP ZTP in the lab."""
+    member = variables['ztp_members'][0]
+    return {'time_scale': DHCP_ZTP_TIME_SCALE, 'vcs': [{
+        'name': host, 'initial_config': 'factory-default',
+        'members': [{'id': 0, 'serial': member['serial_number'], 'model': member['model'], 'mac': member['mac_address'], 'version': OLD_VERSION}],
+        'dhcp_ztp': {'netns': lab.client_namespace, 'interface': lab.client_interface}}]}
+
+
+def show_ztp_events(vc, since, output_lock):
+    """Print the switch's new ZTP and install events; returns the next seq."""
+    for event in vc.events(since=since):
+        describe = SHOWN_ZTP_EVENTS.get(event['event']) or SHOWN_EVENTS.get(event['event'])
+        if describe:
+            with output_lock:
+                print('  [simulated %s] %s' % (vc.name, describe(event)), flush=True)
+        since = event['seq'] + 1
+    return since
+
+
+def provision_by_dhcp_ztp(host, variables, lab, output_lock):
+    """Boot ``host`` factory-default in the lab and let it run DHCP ZTP to its end; returns what it got and runs."""
+    with Simulator(dhcp_ztp_spec(host, variables, lab), DHCP_ZTP_WORKDIR / 'vcsim') as sim:
+        vc, since = sim.vc(host), 0
+        deadline = time.monotonic() + DHCP_ZTP_SECONDS
+        while not vc.events(('member_rejoin', 'ztp_gave_up')) and not (vc.events('ztp_done') and not vc.events('reboot_start')):
+            if time.monotonic() > deadline:
+                break
+            since = show_ztp_events(vc, since, output_lock)
+            time.sleep(0.2)
+        show_ztp_events(vc, since, output_lock)
+        bound = vc.events('ztp_dhcp_bound')
+        return {'answer': {key: bound[-1][key] for key in ('address', 'file_server', 'transfer_mode', 'image', 'config')} if bound else None,
+                'version': vc.member(0).version, 'hostname': vc.committed_config().findtext('system/host-name'),
+                'committed': bool(vc.events('config_commit')), 'events': [event['event'] for event in vc.events() if event['event'].startswith('ztp_')]}
+
+
+def dhcp_ztp_route(fleet, playbooks, output_lock):
+    """Render the example's DHCP records (Kea), serve them and the files they name in network namespaces, and let the
+    example's dhcp-ztp switch provision itself; returns the summary's dhcp_ztp entry (``ok`` says whether it worked)."""
+    began = time.monotonic()
+    reason = dhcp_ztp_skip_reason()
+    if reason:
+        say('DHCP ZTP route skipped: %s' % reason)
+        return {'ok': None, 'skipped': reason}
+    shutil.rmtree(DHCP_ZTP_WORKDIR, ignore_errors=True)
+    dhcp_dir, file_root = DHCP_ZTP_WORKDIR / 'dhcp', DHCP_ZTP_WORKDIR / 'files'
+    hosts = {host: v for host, v in fleet.hostvars.items() if v.get('ztp_bootstrap_method') == 'dhcp-ztp'}
+    for variables in hosts.values():
+        for path in (variables['ztp_file_server']['image_path'], variables['ztp_file_server']['config_path']):
+            (file_root / path.strip('/')).mkdir(parents=True, exist_ok=True)
+    dhcp_dir.mkdir(parents=True)
+    rendered = playbooks.run('dhcp_ztp_records', DHCP_ZTP_PLAYBOOK, extra_vars={'demo_dhcp_dir': dhcp_dir, 'demo_file_root': file_root})
+    if rendered:
+        say('rendering the DHCP records failed (exit status %d)' % rendered)
+        return {'ok': False}
+    ztp_files = json.loads((dhcp_dir / 'ztp_files.json').read_text())
+    for files in ztp_files.values():
+        if files['image']:   # the test image the simulated fleet already has for that file name
+            shutil.copyfile(fleet.images_dir / files['image'].rsplit('/', 1)[-1], file_root / files['image'].lstrip('/'))
+    lab = DhcpLab(DHCP_ZTP_WORKDIR, DHCP_ZTP_ROUTER, '2001:db8:10::1/64')
+    files_server, results = None, {}
+    try:
+        lab.create()
+        addresses = sorted({files['file_server'] for files in ztp_files.values()})
+        for address in addresses:   # the example's file server address, on the DHCP server's side of the link
+            subprocess.run(['ip', '-n', lab.server_namespace, 'addr', 'add', address + '/32', 'dev', SERVER_INTERFACE], check=True)
+        lab.start('kea4', (dhcp_dir / 'kea4.json').read_text())
+        files_server = in_namespace(lab.server_namespace, lambda: FileServer(file_root, output_lock, address=('', 80)))
+        files_server.start()
+        say('Kea serves %s in network namespace %s; the file server listens on %s port 80 there'
+            % (shown(dhcp_dir / 'kea4.json'), lab.server_namespace, ', '.join(addresses)))
+        results = {}
+        for host in sorted(ztp_files):
+            say('%s boots factory-default in namespace %s and runs DHCP ZTP' % (host, lab.client_namespace))
+            results[host] = provision_by_dhcp_ztp(host, hosts[host], lab, output_lock)
+    except (OSError, subprocess.CalledProcessError, AssertionError) as err:   # the lab or Kea did not come up
+        say('DHCP ZTP route failed: %s' % err)
+    finally:
+        if files_server is not None:
+            files_server.stop()
+        lab.destroy()
+    target = {host: (hosts[host].get('ztp_software') or {}).get('version') for host in ztp_files}
+    ok = bool(results) and len(results) == len(ztp_files) and all(
+        result['version'] == (target[host] or OLD_VERSION) and result['committed'] for host, result in results.items())
+    for host, result in sorted(results.items()):
+        say('DHCP ZTP: %s got %s, runs %s, host-name %s: %s' % (
+            host, (result['answer'] or {}).get('address'), result['version'], result['hostname'], 'provisioned' if ok else 'NOT provisioned'))
+    say('DHCP ZTP route: Kea, file server and namespaces stopped')
+    return {'ok': ok, 'output': 'kea4', 'target_versions': target, 'hosts': results, 'seconds': round(time.monotonic() - began, 1)}
+
+
 def main():
     started, since = time.monotonic(), time.time()
     WORKDIR.mkdir(parents=True, exist_ok=True)
@@ -339,15 +486,17 @@ def main():
         printer.poll()
         # After a failed provisioning the check could only fail too; the report below still shows what the server heard.
         checked = 0 if provisioned else playbooks.run('phs_check', CHECK_PLAYBOOK, extra_vars={'demo_since': since})
+        dhcp_ztp = dhcp_ztp_route(fleet, playbooks, output_lock)
 
         hosts = report(address, phs, phone_home_hosts, since)
-        returncode = provisioned or checked
+        returncode = provisioned or checked or int(dhcp_ztp['ok'] is False)
         seconds = round(time.monotonic() - started, 1)
         write_summary(summary_file, {
             'exit_status': returncode, 'seconds': seconds, 'playbooks': playbooks.runs,
             'target_version': endpoints['ztp_software']['version'], 'hosts': hosts,
             'phone_home_server': {'url': phs.url, 'pid': phs.process.pid, 'records': loaded['records']},
             'simulator': {'pid': fleet.process.pid}, 'file_server': files.url,
+            'dhcp_ztp': dhcp_ztp,
         })
         say('finished in %.0f s; summary in %s' % (seconds, shown(summary_file)))
         if provisioned:

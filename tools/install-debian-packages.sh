@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the demo need: the real DHCP servers that check rendered
-# configurations, ssh/scp clients, iproute2 for network-namespace DHCP exchanges.
+# configurations, ssh/scp clients, iproute2 for network-namespace DHCP exchanges, and the TFTP
+# server the simulated switch's DHCP ZTP fetches from (tests/wire/test_dhcp_ztp.py).
 set -euo pipefail
-packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iproute2 rsync)
+packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iproute2 rsync tftpd-hpa)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,14 +1,16 @@
 """The switch fetching a URL itself (``file copy URL /var/tmp/``), with the standard library's urllib.
 
 http and https (the system CA store plus the VC's optional ``ca_file``) and ftp (urllib's own
-handler). Credentials in the URL become HTTP basic authentication; no proxy is used (a switch
-does not read the controller's proxy environment). Failures read like FreeBSD fetch(1), which
+handler), and tftp for DHCP ZTP (tftpy, imported only when used). Credentials in the URL become HTTP
+basic authentication; no proxy is used (a switch does not read the controller's proxy environment). Failures read like FreeBSD fetch(1), which
 Junos uses: ``fetch: <url>: Not Found``; the URL in messages and events has its credentials removed.
 """
 
 import base64
+import ftplib
 import http
 import http.client
+import os
 import socket
 import ssl
 import urllib.error
@@ -51,6 +53,11 @@ def _reason(err):
         except ValueError:
             return err.reason or "HTTP error %d" % err.code
     if isinstance(err, urllib.error.URLError):
+        cause = err.__cause__
+        while isinstance(cause, urllib.error.URLError):   # urllib wraps its own ftp errors once more
+            cause = cause.__cause__
+        if isinstance(cause, ftplib.Error):
+            return str(cause)   # the FTP server's reply, "550 No such file or directory."
         if not isinstance(err.reason, BaseException):
             return str(err.reason)
         err = err.reason
@@ -95,3 +102,17 @@ def read_chunk(response, url, size):
         return response.read(size)
     except (OSError, http.client.HTTPException, urllib.error.URLError) as err:
         raise FetchError("fetch: %s: %s" % (redact(url), _reason(err))) from None
+
+
+def tftp_get(server, path, destination, timeout=FETCH_TIMEOUT):
+    """Fetch ``path`` from a TFTP server into the host file ``destination``; returns its size; raises FetchError."""
+    import tftpy   # only DHCP ZTP fetches over TFTP; the rest of the simulator does without it
+
+    shown = "tftp://%s/%s" % ("[%s]" % server if ":" in server else server, path.lstrip("/"))
+    try:
+        tftpy.TftpClient(server, 69).download(path, str(destination), timeout=timeout)
+    except (tftpy.TftpException, OSError) as err:
+        # tftpy may leave a partial file behind; the caller removes what a failed fetch wrote.
+        reason = "Operation timed out" if isinstance(err, tftpy.TftpTimeout) else (str(err) or err.__class__.__name__)
+        raise FetchError("fetch: %s: %s" % (shown, reason)) from None
+    return os.path.getsize(destination)

@@ -80,6 +80,20 @@ class VCSpec:
     faults: list
     files: list
     ca_file: str = None
+    dhcp_ztp: "DhcpZtpSpec" = None
+
+
+@dataclass
+class DhcpZtpSpec:
+    """How a factory-default standalone switch runs DHCP ZTP (vcsim/ztp.py)."""
+
+    interface: str
+    netns: str
+    families: tuple
+    mac: str
+    member: int
+    max_attempts: int
+    dhcp_timeout: float
 
 
 @dataclass
@@ -176,7 +190,8 @@ def _durations(data, where, base):
 
 def _vc(data, where, durations):
     reader = _Reader(data, where, ("name", "hostname", "port", "storage_bytes", "storage_used_bytes", "mode", "preprovisioned",
-                                   "vc_capable", "initial_config", "members", "cabling", "durations", "faults", "files", "ca_file"))
+                                   "vc_capable", "initial_config", "members", "cabling", "durations", "faults", "files", "ca_file",
+                                   "dhcp_ztp"))
     name = reader.get("name", str, None)
     if not name or not _VC_NAME.match(name):
         raise SpecError("%s: expected letters, digits, '.', '_' or '-', got %r" % (reader.path("name"), name))
@@ -228,7 +243,38 @@ def _vc(data, where, durations):
         faults=faults,
         files=files,
         ca_file=ca_file,
+        dhcp_ztp=_dhcp_ztp(reader.get("dhcp_ztp", dict, None), reader.path("dhcp_ztp"), members),
     )
+
+
+_MAC = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
+# [doc] the device tries DHCPv4 first and DHCPv6 only when no DHCPv4 binding comes up.
+ZTP_FAMILIES = {4: (4,), 6: (6,), "both": (4, 6)}
+
+
+def _dhcp_ztp(data, where, members):
+    if data is None:
+        return None
+    reader = _Reader(data, where, ("interface", "netns", "family", "mac", "max_attempts", "dhcp_timeout"))
+    if len(members) != 1:
+        raise SpecError("%s: DHCP ZTP runs on a standalone switch (one member); it is not supported for a Virtual Chassis" % where)
+    interface = reader.get("interface", str, None)
+    if not interface:
+        raise SpecError("%s: the interface the switch runs its DHCP client on is required" % reader.path("interface"))
+    family = data.get("family", 4)
+    if isinstance(family, bool) or family not in ZTP_FAMILIES:
+        raise SpecError("%s: expected 4, 6 or both, got %r" % (reader.path("family"), family))
+    mac = reader.get("mac", str, None)
+    if mac is not None and not _MAC.match(mac.lower()):
+        raise SpecError("%s: expected a MAC address like 00:1b:c0:01:02:03" % reader.path("mac"))
+    attempts = reader.get("max_attempts", int, 3)
+    if attempts < 1:
+        raise SpecError("%s: expected at least 1" % reader.path("max_attempts"))
+    timeout = reader.get("dhcp_timeout", float, 10.0)
+    if timeout <= 0:
+        raise SpecError("%s: must be > 0 (real seconds per DHCP exchange)" % reader.path("dhcp_timeout"))
+    return DhcpZtpSpec(interface=interface, netns=reader.get("netns", str, None), families=ZTP_FAMILIES[family],
+                       mac=mac.lower() if mac else None, member=members[0].id, max_attempts=attempts, dhcp_timeout=timeout)
 
 
 def _derived(vc_name, member_id, size):
@@ -249,7 +295,7 @@ def _member(data, where, vc_name):
         raise SpecError("%s: expected a Junos model name like ex4300-48p, got %r" % (reader.path("model"), model))
     digest = _derived(vc_name, member_id, 12)
     mac = reader.get("mac", str, "00:1b:c0:%s:%s:%s" % (digest[0:2], digest[2:4], digest[4:6])).lower()
-    if not re.match(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$", mac):
+    if not _MAC.match(mac):
         raise SpecError("%s: expected a MAC address like 00:1b:c0:01:02:03" % reader.path("mac"))
     return MemberSpec(
         id=member_id,

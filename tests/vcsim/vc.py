@@ -17,6 +17,7 @@ from .events import EventLog
 from .faults import FaultError, Faults, validate_fault
 from .filesystem import VCFilesystem
 from .ssh_server import SSHServer
+from .ztp import start_dhcp_ztp
 
 LISTEN_HOST = "127.0.0.1"
 
@@ -116,6 +117,7 @@ class SimulatedVC:
         self.netconf_bytes_received = 0
         self.sessions_opened = 0
         self._server = None
+        self.ztp = None
 
     # -- lifecycle (called by Simulator) -----------------------------------------------------
 
@@ -124,8 +126,11 @@ class SimulatedVC:
         self.port = self._server.start(self.host, self.spec.port)
         for kind, params in self.spec.faults:
             self.inject_fault(kind, **params)
+        self.ztp = start_dhcp_ztp(self)
 
     def stop(self):
+        if self.ztp is not None:
+            self.ztp.stop()
         if self._server is not None:
             self._server.stop()
 

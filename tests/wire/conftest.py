@@ -112,8 +112,8 @@ class FileServer:
         self._thread.join(timeout=5)
 
 
-def _throwaway_ca_and_server_cert(directory):
-    """(ca.pem, server.pem, server.key) for 127.0.0.1, signed by a CA made up on the spot."""
+def _throwaway_ca_and_server_cert(directory, address="127.0.0.1"):
+    """(ca.pem, server.pem, server.key) for ``address``, signed by a CA made up on the spot."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -131,10 +131,10 @@ def _throwaway_ca_and_server_cert(directory):
                          critical=True)
           .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
           .sign(ca_key, hashes.SHA256()))
-    server = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+    server = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)]))
               .issuer_name(ca_name).public_key(server_key.public_key()).serial_number(x509.random_serial_number())
               .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-              .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+              .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]), critical=False)
               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
               .sign(ca_key, hashes.SHA256()))
     paths = [os.path.join(str(directory), name) for name in ("ca.pem", "server.pem", "server.key")]

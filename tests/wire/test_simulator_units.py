@@ -17,6 +17,8 @@ from vcsim.filesystem import VCFilesystem
 from vcsim.scp_sink import ScpSink
 from vcsim.shell import execute, split_list
 from vcsim.testing import vc4_spec
+from vcsim.dhcp_client import DhcpAnswer
+from vcsim.ztp import ZtpFailure, file_url, read_answer
 
 
 def test_clock_scales_simulated_time():
@@ -181,3 +183,53 @@ def test_scp_sink_teardown_survives_a_dropped_connection(tmp_path):
     sink.run()       # in its own thread this raised EOFError ("Exception in thread vcsim-vc-scp")
     sink.abort()     # what drop_all() calls when the master leaves or the simulator stops
     assert channel.close_attempts == 2
+
+
+def _standalone(**dhcp_ztp):
+    return {"vcs": [{"name": "sw", "initial_config": "factory-default", "members": [{"id": 0}], "dhcp_ztp": dhcp_ztp}]}
+
+
+def test_dhcp_ztp_spec_defaults_and_errors():
+    settings = load_spec(_standalone(interface="me0", netns="ns1", family="both")).vcs[0].dhcp_ztp
+    assert (settings.interface, settings.netns, settings.families, settings.mac, settings.member, settings.max_attempts) == \
+        ("me0", "ns1", (4, 6), None, 0, 3)
+    assert load_spec(_standalone(interface="me0")).vcs[0].dhcp_ztp.families == (4,)
+    with pytest.raises(SpecError, match=r"vcs\[0\]\.dhcp_ztp: DHCP ZTP runs on a standalone switch"):
+        load_spec(vc4_spec(dhcp_ztp={"interface": "me0"}))
+    for bad, message in (({}, r"dhcp_ztp\.interface: the interface"), ({"interface": "me0", "family": 5}, r"dhcp_ztp\.family: expected 4, 6 or both"),
+                         ({"interface": "me0", "mac": "zz"}, r"dhcp_ztp\.mac"), ({"interface": "me0", "max_attempts": 0}, r"dhcp_ztp\.max_attempts"),
+                         ({"interface": "me0", "colour": "red"}, "unknown key")):
+        with pytest.raises(SpecError, match=message):
+            load_spec(_standalone(**bad))
+
+
+def _vendor_v6(**suboptions):
+    """DHCPv6 option 17: enterprise 2636, then 2-octet code and length per suboption."""
+    value = (2636).to_bytes(4, "big")
+    for code, text in suboptions.items():
+        value += int(code[1:]).to_bytes(2, "big") + len(text).to_bytes(2, "big") + text.encode()
+    return value
+
+
+def test_ztp_reads_an_answer_the_way_the_device_does():
+    sub = lambda code, text: bytes([code, len(text)]) + text.encode()  # noqa: E731
+    # 150 over 66, 00 over 04, :port for http(s), symlink image type.
+    answer = read_answer(DhcpAnswer(4, "", "", {150: bytes([10, 0, 0, 1]), 66: b"10.0.0.2",
+                             43: sub(0, "/i/a.tgz:8080") + sub(4, "/i/b.tgz") + sub(1, "/c/x.conf:8081") + sub(2, "symlink") + sub(3, "http")}))
+    assert (answer.file_server, answer.transfer_mode, answer.image, answer.image_port, answer.config, answer.config_port,
+            answer.image_is_symlink) == ("10.0.0.1", "http", "/i/a.tgz", 8080, "/c/x.conf", 8081, True)
+    assert file_url(answer, answer.image, answer.image_port) == "http://10.0.0.1:8080/i/a.tgz"
+    # No 03: tftp, where a :port is ignored; 66 when there is no 150; 04 when there is no 00.
+    answer = read_answer(DhcpAnswer(4, "", "", {66: b"10.0.0.2", 43: sub(4, "/i/b.tgz:69") + sub(1, "/c/x.conf")}))
+    assert (answer.file_server, answer.transfer_mode, answer.image_port, answer.image) == ("10.0.0.2", "tftp", None, "/i/b.tgz")
+    # No file server at all.
+    assert read_answer(DhcpAnswer(4, "", "", {43: sub(1, "/c/x.conf")})).file_server is None
+    # DHCPv6: option 59's URL, option 17 (enterprise 2636) winning for the image and the port.
+    answer = read_answer(DhcpAnswer(6, "", "", {59: b"https://[2001:db8::10]:8443/i/a.tgz", 17: _vendor_v6(s00="/i/b.tgz", s01="/c/x.conf", s05="9443")}))
+    assert (answer.file_server, answer.transfer_mode, answer.image_port, answer.config_port, answer.image, answer.config) == \
+        ("2001:db8::10", "https", 9443, 9443, "/i/b.tgz", "/c/x.conf")
+    assert file_url(answer, answer.config, answer.config_port) == "https://[2001:db8::10]:9443/c/x.conf"
+    answer = read_answer(DhcpAnswer(6, "", "", {59: b"http://[2001:db8::10]/i/a.tgz", 17: (9).to_bytes(4, "big") + b"\x00\x00\x00\x03abc"}))
+    assert (answer.image, answer.image_port, answer.config) == ("/i/a.tgz", None, None)   # another enterprise's suboptions are not Juniper's
+    with pytest.raises(ZtpFailure, match="does not have valid ZTP parameters"):
+        read_answer(DhcpAnswer(4, "", "", {150: bytes([10, 0, 0, 1]), 43: bytes([1, 40]) + b"/c"}))   # a truncated suboption
