@@ -15,7 +15,8 @@ API (names and shapes are pinned; other simulator parts and the wire tests build
   DHCPv6 mappings); ORO with 59 and 17; vendor class (16) ``Juniper-<model>`` under enterprise 2636.
 - ``DhcpAnswer``: ``family`` (4 or 6), ``address`` (leased address, or ''), ``server`` (DHCPv4: the
   server identifier, option 54; DHCPv6: the address the REPLY came from), ``options`` ({code: bytes}:
-  DHCPv4 the ACK's options, a repeated option concatenated as RFC 3396 says; DHCPv6 the REPLY's
+  DHCPv4 the ACK's options, those in the 'file' / 'sname' fields too when option 52 says so, a repeated
+  option concatenated as RFC 3396 says; DHCPv6 the REPLY's
   top-level options as on the wire, option 17 starting with its enterprise number), ``to_json()`` /
   ``from_json(text)``, and ``vendor_suboptions()``: {code: bytes} of option 43 (DHCPv4) or of the
   enterprise-2636 part of option 17 (DHCPv6), decoded as the device reads them.
@@ -187,11 +188,24 @@ def _v4_packet(message_type, xid, mac, vendor_class, hostname, client_id, reques
 
 
 def decode_v4_options(data: bytes) -> dict[int, bytes]:
-    """{code: value} of a DHCPv4 packet; a repeated option is concatenated (RFC 3396)."""
+    """{code: value} of a DHCPv4 packet; a repeated option is concatenated (RFC 3396).
+
+    With option 52 (overload, RFC 2132 9.3) the 'file' and then the 'sname' field hold options too:
+    a server short of room in a 576-octet reply (ISC dhcpd does it) moves options there.
+    """
     if data[236:240] != MAGIC_COOKIE:
         return {}
-    options, index = {}, 240
-    while index < len(data) and data[index] != 255:
+    options = {}
+    _read_v4_options(data, 240, len(data), options)
+    overload = options.get(52, b'\0')[0]
+    for flag, start, end in ((1, 108, 236), (2, 44, 108)):  # 'file' first, then 'sname' (RFC 2131 4.1)
+        if overload & flag:
+            _read_v4_options(data, start, end, options)
+    return options
+
+
+def _read_v4_options(data, index, end, options):
+    while index < end and data[index] != 255:
         code = data[index]
         if code == 0:
             index += 1
@@ -199,7 +213,6 @@ def decode_v4_options(data: bytes) -> dict[int, bytes]:
         length = data[index + 1]
         options[code] = options.get(code, b'') + data[index + 2:index + 2 + length]
         index += 2 + length
-    return options
 
 
 def _v4_reply(sock, xid, mac, deadline, types):

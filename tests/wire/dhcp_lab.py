@@ -143,6 +143,7 @@ class DhcpLab:
                 self._client.shutdown(wait=True)
             for namespace in (self.server_namespace, self.client_namespace):
                 _ip('netns', 'delete', namespace, check=False)
+            _ip('link', 'delete', self.client_interface, check=False)  # still here only if create() failed before moving it
 
 
 @pytest.fixture
