@@ -320,8 +320,8 @@ class HostRecords:
         return {'%s:onboarding-information' % CONVEYED_INFO: info}
 
 
-def _server_entry(phone_home, trust_anchor):
-    url = urlsplit(phone_home['server_url'])
+def _server_entry(server_url, trust_anchor):
+    url = urlsplit(server_url)
     return {'address': url.hostname, 'port': url.port or 443, 'trust-anchor': trust_anchor_certificates(trust_anchor or '')}
 
 
@@ -343,11 +343,15 @@ def render_records(models, inputs_by_host):
     for host in hosts:
         model, inputs = models[host], inputs_by_host.get(host, {})
         records = HostRecords(host, model, inputs)
-        server_url = (model['ztp_phone_home'] or {}).get('server_url')
-        if server_url:
-            servers.setdefault(server_url, _server_entry(model['ztp_phone_home'], inputs.get('trust_anchor')))
+        phone_home = model['ztp_phone_home'] or {}
+        server_url = phone_home.get('server_url')
+        backups = phone_home.get('backup_server_urls') or []
+        for url in ([server_url] if server_url else []) + backups:
+            servers.setdefault(url, _server_entry(url, inputs.get('trust_anchor')))
         host_index[host] = {'serials': records.serials, 'topology': model['ztp_topology'],
                             'provisioning_mode': model['ztp_provisioning_mode'], 'server': server_url}
+        if backups:
+            host_index[host]['backup_servers'] = backups
         for serial in records.serials:
             devices[serial] = host
             files[legacy_path(serial)] = records.legacy(serial)
