@@ -10,9 +10,14 @@
 4. Renders the phone-home records with the junos.ztp.phs_records role into the server's records directory.
 5. Runs playbooks/provision_vc.yml on both inventories with its output live, and the simulated members' installs,
    reboots, role changes and commits shown as they happen.
+   One VC (PHONE_HOME_ROUTE_HOST) takes the device-driven route instead: a redirect server (the same server with
+   --redirect) stands in for Juniper's, the playbook tools/demo_playbooks/phone_home_route.yml zeroizes the VC with
+   junos.ztp.zeroize, and the simulated VC's own phone-home client provisions it from the records while
+   junos.ztp.phs_status waits for its bootstrap-complete; provision_vc.yml then runs on the other hosts.
 6. Checks with junos.ztp.phs_status that each VC reported every member's upgrade (tools/demo_playbooks/phs_check.yml),
-   prints what the simulated switches run now next to what the phone-home server knows, and writes summary.json.
-The simulator, the phone-home server and the file server are always stopped: on success, on failure and on Ctrl-C.
+   prints per host its route, what the simulated switches run now and what the phone-home server knows, and writes
+   summary.json.
+The simulator, the phone-home servers and the file server are always stopped: on success, on failure and on Ctrl-C.
 Needs no terminal (CI runs it). <workdir> is .build/demo, or $JUNOS_ZTP_DEMO_WORKDIR (the tests use a temporary one).
 """
 
@@ -43,6 +48,9 @@ INVENTORY = REPO / 'playbooks' / 'inventory' / 'example'
 PLAYBOOK = REPO / 'playbooks' / 'provision_vc.yml'
 RECORDS_PLAYBOOK = REPO / 'tools' / 'demo_playbooks' / 'phs_records.yml'
 CHECK_PLAYBOOK = REPO / 'tools' / 'demo_playbooks' / 'phs_check.yml'
+PHONE_HOME_ROUTE_PLAYBOOK = REPO / 'tools' / 'demo_playbooks' / 'phone_home_route.yml'
+# The Virtual Chassis that provisions itself by phone-home (strict, full topology); the others go the controller route.
+PHONE_HOME_ROUTE_HOST = 'ams1-vc1'
 PHS_PACKAGE = REPO / 'roles' / 'phone_home_server' / 'files'
 WORKDIR = Path(os.environ.get('JUNOS_ZTP_DEMO_WORKDIR') or REPO / '.build' / 'demo').resolve()
 # The overlay's group of hosts the phone-home server has records for (tools/demo_playbooks/phs_check.yml checks them).
@@ -60,6 +68,16 @@ SHOWN_EVENTS = {
     'member_rejoin': lambda e: 'back in the VC, running %s' % e.get('version'),
     'role_change': lambda e: 'role %s -> %s' % (e.get('old'), e.get('new')),
     'config_commit': lambda e: 'configuration committed%s' % (' (confirmed)' if e.get('confirmed') else ''),
+    # The phone-home client of a zeroized VC (docs/simulator.md, "The phone-home client").
+    'phc_start': lambda e: 'phone-home client %s' % ('resumes on the new primary' if e.get('resumed') else 'starts on the primary'),
+    'phc_redirect': lambda e: 'redirected to %s' % ', '.join(e['servers']) if e.get('ok') else 'redirect server: %s' % e.get('error'),
+    'phc_record': lambda e: ('bootstrap record: topology %s, mode %s' % (e.get('topology'), e.get('mode')) if e.get('ok')
+                             else 'bootstrap server: %s' % e.get('error')),
+    'phc_image_verify': lambda e: 'image checksums %s' % ('verified' if e.get('ok') else 'do NOT match'),
+    'phc_state_synced': lambda e: 'phone-home state synced here before the primary reboots',
+    'phc_notify': lambda e: 'phone-home notification %s: %s' % (e.get('type'), e.get('message')),
+    'phc_server_failed': lambda e: 'gave up on %s: %s' % (e.get('server'), e.get('reason')),
+    'phc_complete': lambda e: 'phone-home provisioning complete',
 }
 
 
@@ -119,11 +137,12 @@ class _ShownRequestHandler(SimpleHTTPRequestHandler):
 class PhoneHomeServer:
     """`python -m junos_ztp_phs` from the role's files, as a child process in a session of its own (like the simulator)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, records=None, redirect=False):
         self.directory = directory
         self.cert = directory / 'cert.pem'
         self.key = directory / 'key.pem'
-        self.records = directory / 'records'
+        self.records = records or directory / 'records'
+        self.redirect = redirect
         self.log = directory / 'server.log'
         self.port = None
         self.process = None
@@ -143,7 +162,7 @@ class PhoneHomeServer:
         with open(self.log, 'w') as log:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with
                 [sys.executable, '-m', 'junos_ztp_phs', '--records', str(self.records), '--db', str(self.directory / 'notifications.db'),
-                 '--listen', '127.0.0.1:%d' % self.port, '--reload-interval', '0.5'] + tls,
+                 '--listen', '127.0.0.1:%d' % self.port, '--reload-interval', '0.5'] + tls + (['--redirect'] if self.redirect else []),
                 cwd=self.directory, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + PHS_START_SECONDS
         while time.monotonic() < deadline and self.process.poll() is None:
@@ -271,14 +290,15 @@ def phone_home_view(phs, host, since):
             'notifications': len(status['history']), 'members': {serial: member['stage'] for serial, member in status['members'].items()}}
 
 
-def report(address, phs, phone_home_hosts, since):
+def report(address, phs, phone_home_hosts, since, routes):
     """Print the switches (from the simulator) next to the phone-home server's view (its status API); returns both per host."""
-    say('what the simulated switches run now (from the simulator) and what the phone-home server heard (from its status API):')
+    say('per host: its route, what the simulated switches run now (from the simulator) and what the phone-home server heard:')
     hosts = {}
     for name, vc in sorted(call(address, {'op': 'status'}).items()):
         view = phone_home_view(phs, name, since) if name in phone_home_hosts else None
         members = [{key: member[key] for key in ('id', 'serial', 'model', 'role', 'version')} for member in vc['members']]
-        hosts[name] = {'members': members, 'phone_home': view}
+        hosts[name] = {'route': routes.get(name), 'hostname': vc['hostname'], 'members': members, 'phone_home': view}
+        print('  %s  route: %s, committed host-name: %s' % (name, routes.get(name) or 'none', vc['hostname']))
         if view is None:
             print('  %s  (no phone-home record: not provisioned by phone-home, so no notifications)' % name)
         else:
@@ -290,6 +310,31 @@ def report(address, phs, phone_home_hosts, since):
             row = (member['id'], member['serial'], member['model'], member['role'] or '-', member['version'], stage or '')
             print(('    member %d  %-13s %-11s %-9s %-13s %s' % row).rstrip())
     return hosts
+
+
+# --- the device-driven route (phone-home) ---------------------------------------------------------------------------
+
+def start_redirect_server(directory, phs):
+    """The phone-home server in --redirect mode over the same records: it sends each device to its phone-home server."""
+    redirect = PhoneHomeServer(directory, records=phs.records, redirect=True)
+    redirect.start()
+    say('redirect server (the same server, --redirect) on %s stands in for Juniper\'s redirector' % redirect.url)
+    return redirect
+
+
+def enable_phone_home_client(fleet, host, redirect):
+    """Give the host's simulated VC its phone-home client: after a zeroize it asks the redirect server (legacy encoding)."""
+    for vc in fleet.spec['vcs']:
+        if vc['name'] == host:
+            vc['phone_home'] = {'redirect_url': redirect.url, 'ca_file': str(redirect.cert), 'encoding': 'legacy'}
+            return
+    raise SystemExit('demo: %s is not a simulated host' % host)
+
+
+def run_phone_home_route(playbooks, host):
+    """Zeroize the host with junos.ztp.zeroize and wait with junos.ztp.phs_status until its own client reports bootstrap-complete."""
+    say('device-driven route for %s: zeroize it, then its phone-home client provisions it while phs_status waits' % host)
+    return playbooks.run('phone_home_route', PHONE_HOME_ROUTE_PLAYBOOK, extra_vars={'demo_phone_home_route_host': host})
 
 
 def write_summary(path, summary):
@@ -305,6 +350,7 @@ def main():
     fleet = Fleet([INVENTORY], WORKDIR / 'vcsim')
     files = FileServer(fleet.images_dir, output_lock)
     phs = PhoneHomeServer(WORKDIR / 'phs')
+    redirect = None
     summary_file = WORKDIR / 'summary.json'
     summary_file.unlink(missing_ok=True)
     printer = None
@@ -312,9 +358,11 @@ def main():
         say('starting %d simulated switches on 127.0.0.1, every member on %s, time 60 times faster; images at %s'
             % (len(fleet.spec['vcs']), fleet.spec['vcs'][0]['members'][0]['version'], files.url))
         files.start()
-        endpoints = fleet.start(image_base_url=files.url)
         phs.start()
         say('phone-home server (roles/phone_home_server/files) listening on %s, log %s' % (phs.url, shown(phs.log)))
+        redirect = start_redirect_server(WORKDIR / 'redirect', phs)
+        enable_phone_home_client(fleet, PHONE_HOME_ROUTE_HOST, redirect)
+        endpoints = fleet.start(image_base_url=files.url)
         overlay = WORKDIR / 'inventory'
         write_overlay(overlay, endpoints, phs)
 
@@ -333,24 +381,33 @@ def main():
         printer = EventPrinter(address, output_lock)
         printer.skip_history()
         printer.start()
-        provisioned = playbooks.run('provision_vc', PLAYBOOK, diff=True)
+        routes = {}
+        device_driven = run_phone_home_route(playbooks, PHONE_HOME_ROUTE_HOST)
+        routes[PHONE_HOME_ROUTE_HOST] = 'phone-home'
+        controller_hosts = sorted(set(endpoints['hosts']) - set(routes))
+        provisioned = device_driven or playbooks.run('provision_vc', PLAYBOOK, diff=True,
+                                                     extra_vars={'provision_vc_hosts': ':'.join(controller_hosts)})
+        routes.update((host, 'controller') for host in controller_hosts)
         printer.stopping.set()
         printer.join(timeout=5)
         printer.poll()
         # After a failed provisioning the check could only fail too; the report below still shows what the server heard.
         checked = 0 if provisioned else playbooks.run('phs_check', CHECK_PLAYBOOK, extra_vars={'demo_since': since})
 
-        hosts = report(address, phs, phone_home_hosts, since)
+        hosts = report(address, phs, phone_home_hosts, since, routes)
         returncode = provisioned or checked
         seconds = round(time.monotonic() - started, 1)
         write_summary(summary_file, {
             'exit_status': returncode, 'seconds': seconds, 'playbooks': playbooks.runs,
             'target_version': endpoints['ztp_software']['version'], 'hosts': hosts,
             'phone_home_server': {'url': phs.url, 'pid': phs.process.pid, 'records': loaded['records']},
+            'redirect_server': {'url': redirect.url, 'pid': redirect.process.pid},
             'simulator': {'pid': fleet.process.pid}, 'file_server': files.url,
         })
         say('finished in %.0f s; summary in %s' % (seconds, shown(summary_file)))
-        if provisioned:
+        if device_driven:
+            say('the device-driven route failed (exit status %d); the simulator log is %s' % (device_driven, shown(fleet.workdir / 'simulator.log')))
+        elif provisioned:
             say('the playbook failed (exit status %d); the simulator log is %s' % (provisioned, shown(fleet.workdir / 'simulator.log')))
         elif checked:
             say('the phone-home server did not hear every upgrade (exit status %d); its log is %s' % (checked, shown(phs.log)))
@@ -363,8 +420,10 @@ def main():
             printer.stopping.set()
         fleet.stop()
         phs.stop()
+        if redirect is not None:
+            redirect.stop()
         files.stop()
-        say('simulator, phone-home server and file server stopped')
+        say('simulator, phone-home servers and file server stopped')
 
 
 if __name__ == '__main__':

@@ -325,6 +325,26 @@ def _server_entry(server_url, trust_anchor):
     return {'address': url.hostname, 'port': url.port or 443, 'trust-anchor': trust_anchor_certificates(trust_anchor or '')}
 
 
+def _trust_anchor_conflicts(hosts, models, inputs_by_host):
+    """A server has one certificate: hosts that name the same server URL must give it the same trust anchor.
+
+    Redirect answers carry one trust anchor per server; without this check the first host's would silently win.
+    """
+    problems, first = [], {}
+    for host in hosts:
+        phone_home = models[host]['ztp_phone_home'] or {}
+        anchor = trust_anchor_certificates(inputs_by_host.get(host, {}).get('trust_anchor') or '')
+        for field, url in [('server_url', phone_home.get('server_url'))] + [
+                ('backup_server_urls[%d]' % i, u) for i, u in enumerate(phone_home.get('backup_server_urls') or [])]:
+            if not url:
+                continue
+            owner, owner_anchor = first.setdefault(url, (host, anchor))
+            if owner_anchor != anchor:
+                problems.append(Problem(host, 'ztp_phone_home.trust_anchor', 'differs from the trust anchor %s gives the same server %s '
+                                        '(%s); a server has one certificate' % (owner, url, field)))
+    return problems
+
+
 def render_records(models, inputs_by_host):
     """The records directory as {relative path: bytes} for every phone-home host.
 
@@ -337,6 +357,7 @@ def render_records(models, inputs_by_host):
     problems = []
     for host in hosts:
         problems.extend(host_problems(host, models[host], inputs_by_host.get(host, {})))
+    problems.extend(_trust_anchor_conflicts(hosts, models, inputs_by_host))
     if problems:
         raise InventoryError(problems)
     files, devices, host_index, servers = {}, {}, {}, {}

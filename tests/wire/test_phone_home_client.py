@@ -25,6 +25,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import wr
 from playbook import run_playbook
 from test_phs_server import Server
 from vcsim import Simulator, make_image
+from vcsim.spec import SpecError, parse_spec
 from vcsim.testing import PASSWORD, USER
 
 OLD, NEW = '21.4R3-S5.4', '22.4R3-S2.11'
@@ -48,6 +49,7 @@ SCENARIOS = {
     'bad-image': ([0], 'none', 'default'),
     'pre-fails': ([0, 1], 'full', 'default'),
     'bad-config': ([0, 1], 'full', 'default'),
+    'wrong-anchor': ([0], 'none', 'default'),
 }
 
 
@@ -69,15 +71,16 @@ def site(tmp_path_factory):
     image = make_image(images, NEW, 'ex-4300', 256 * 1024)
     files = ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_QuietFiles, directory=str(images)))
     threading.Thread(target=files.serve_forever, kwargs={'poll_interval': 0.1}, daemon=True).start()
-    for name in ('phs1', 'phs2', 'redirect'):
+    for name in ('phs1', 'phs2', 'phs3', 'redirect'):
         (root / name).mkdir()
     phs1 = Server(root / 'phs1')                      # writes the certificate, shared with the second server
     for name in ('cert.pem', 'key.pem'):
         shutil.copy(root / 'phs1' / name, root / 'phs2' / name)
     phs2 = Server(root / 'phs2')
+    phs3 = Server(root / 'phs3')                      # a certificate of its own, which the wrong-anchor record does not name
     redirect = Server(root / 'redirect', extra=['--redirect'])   # a certificate of its own: the devices trust it by ca_file
     records = root / 'records'
-    for server in (phs1, phs2, redirect):
+    for server in (phs1, phs2, phs3, redirect):
         server.records = records
         server.url_base = 'https://127.0.0.1:%d' % server.port
     data = image.read_bytes()
@@ -99,14 +102,16 @@ def site(tmp_path_factory):
         if topology == 'none':
             variables['ztp_members'] = [{'serial_number': serial(host, 0), 'model': 'ex4300-48p'}]
         hosts[host] = variables
+        if host == 'wrong-anchor':      # served by phs3, whose certificate is not the trust anchor the record gives
+            variables['ztp_phone_home'] = {'server_url': phs3.url_base, 'trust_anchor': str(phs1.cert)}
         inputs[host] = {'configuration': variables['ztp_configuration']['content'], 'trust_anchor': phs1.cert.read_text(),
                         'scripts': {'pre': PRE_FAILS if host == 'pre-fails' else PRE_OK, 'post': POST_OK}}
     models = validate_fleet(hosts)
     write_version(str(records), render_records(models, inputs))
-    for server in (phs1, phs2, redirect):
+    for server in (phs1, phs2, phs3, redirect):
         server.start()
-    yield type('Site', (), {'phs1': phs1, 'phs2': phs2, 'redirect': redirect, 'root': root})
-    for server in (phs1, phs2, redirect):
+    yield type('Site', (), {'phs1': phs1, 'phs2': phs2, 'phs3': phs3, 'redirect': redirect, 'root': root})
+    for server in (phs1, phs2, phs3, redirect):
         server.stop()
     files.shutdown()
     files.server_close()
@@ -137,7 +142,12 @@ def simulate(tmp_path):
 
 
 def _finished(vc):
-    vc.wait_until(lambda v: v.events(('phc_complete', 'phc_gave_up')), timeout=WAIT)
+    """How the phone-home client ended: phc_complete or phc_gave_up (a crash of the client fails the test at once)."""
+    def ended(v):
+        crashed = [e['reason'] for e in v.events('phc_stop') if e['reason'].startswith('crashed')]
+        assert not crashed, crashed
+        return v.events(('phc_complete', 'phc_gave_up'))
+    vc.wait_until(ended, timeout=WAIT)
     return vc.events(('phc_complete', 'phc_gave_up'))[0]['event']
 
 
@@ -373,3 +383,26 @@ def test_a_configuration_that_does_not_commit_is_reported(site, simulate):
     assert vc.committed_config().findtext('system/host-name') is None
     assert [m.version for m in vc.members] == [NEW, NEW]
     assert _vc_status(site.phs1, 'bad-config')['state'] == 'failed'
+
+
+def test_a_bootstrap_server_is_trusted_only_through_the_redirect_answers_trust_anchor(site, simulate):
+    vc = simulate(_spec(site, 'wrong-anchor', 'rfc-compliant'))
+    assert _finished(vc) == 'phc_gave_up'
+    refused, = vc.events('phc_record', ok=False)
+    assert refused['server'] == site.phs3.url_base and 'certificate verify failed' in refused['error'], refused
+    assert not vc.events('phc_notify')
+    # The TLS handshake failed: the server never saw a request for the record.
+    assert site.phs3.status('/status/devices/%s' % serial('wrong-anchor', 0))['state'] == 'pending'
+
+
+@pytest.mark.parametrize('phone_home, message', [
+    ({'redirect_url': 'http://127.0.0.1:1'}, "vcs[0].phone_home.redirect_url: expected the redirect server's https:// URL"),
+    ({'redirect_url': 'https://127.0.0.1:1', 'encoding': 'xml'}, 'vcs[0].phone_home.encoding: expected one of legacy, rfc-compliant'),
+    ({'redirect_url': 'https://127.0.0.1:1', 'retry_interval': 0}, 'vcs[0].phone_home.retry_interval: must be a positive number'),
+    ({'redirect_url': 'https://127.0.0.1:1', 'attempts': 0}, 'vcs[0].phone_home.attempts: must be at least 1'),
+    ({'redirect_url': 'https://127.0.0.1:1', 'retries': 3}, 'vcs[0].phone_home: unknown key(s) retries'),
+])
+def test_the_phone_home_spec_is_validated_with_the_key_path(phone_home, message):
+    with pytest.raises(SpecError) as raised:
+        parse_spec({'vcs': [{'name': 'vc', 'members': [{'id': 0}], 'phone_home': phone_home}]})
+    assert str(raised.value).startswith(message)

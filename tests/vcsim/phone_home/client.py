@@ -110,7 +110,6 @@ class PhoneHomeClient:
         # Factory-default configuration: the PHC runs at the next election of a primary (seed, step 1).
         self._factory_default = vc.spec.initial_config == "factory-default"
         self._synced = None        # (backup member id, PhcState)
-        self._state = None
         self._pid = 4000 + sum(vc.name.encode()) % 1000
 
     # -- start, resume, stop (called by the VC) -----------------------------------------------
@@ -178,18 +177,25 @@ class PhoneHomeClient:
             self._provision(state or PhcState(), cancel)
         except Stopped as reason:
             self._step("phc_stop", "phone-home client stopped: %s" % reason, reason=str(reason))
+        except Exception as err:
+            # A bug in the client: say so in the event log (tests wait on it) rather than only on stderr.
+            self._step("phc_stop", "phone-home client crashed: %r" % err, reason="crashed: %r" % err)
+            raise
+
+    def _primary(self):
+        master = self.vc.chassis.master_id()
+        if master is None:
+            raise Stopped("no primary")
+        return self.vc.member(master)
 
     def _client(self):
         if self.settings.encoding == "legacy":
             return LegacyClient()
-        master = self.vc.member(self.vc.chassis.master_id())
-        return RFC8572Client(master.model, master.version)
+        primary = self._primary()
+        return RFC8572Client(primary.model, primary.version)
 
     def _serial(self):
-        master = self.vc.chassis.master_id()
-        if master is None:
-            raise Stopped("no primary")
-        return self.vc.member(master).serial
+        return self._primary().serial
 
     def _back_off(self, state, reason, cancel):
         state.failures += 1
