@@ -13,7 +13,7 @@
    One VC (PHONE_HOME_ROUTE_HOST) takes the device-driven route instead: a redirect server (the same server with
    --redirect) stands in for Juniper's, the playbook tools/demo_playbooks/phone_home_route.yml zeroizes the VC with
    junos.ztp.zeroize, and the simulated VC's own phone-home client provisions it from the records while
-   junos.ztp.phs_status waits for its bootstrap-complete; provision_vc.yml then runs on the other hosts.
+   junos.ztp.phs_status waits for its bootstrap-complete; provision_vc.yml runs on the other hosts at the same time.
 6. Checks with junos.ztp.phs_status that each VC reported every member's upgrade (tools/demo_playbooks/phs_check.yml),
    prints per host its route, what the simulated switches run now and what the phone-home server knows, and writes
    summary.json.
@@ -263,9 +263,10 @@ class Playbooks:
         self.output_lock = output_lock
         self.runs = {}
 
-    def run(self, name, playbook, extra_vars=None, diff=False):
+    def run(self, name, playbook, extra_vars=None, diff=False, live=True):
         """Returns the exit status. Paths are absolute on the command line (ansible-playbook resolves some relative to
-        the playbook's directory) and shown relative to the repository."""
+        the playbook's directory) and shown relative to the repository. With live=False (a playbook that runs beside
+        another) the output is printed in one piece when the playbook ends, so the two do not interleave."""
         command = [str(Path(sys.executable).with_name('ansible-playbook')), '-i', str(INVENTORY), '-i', str(self.overlay), str(playbook)]
         command += ['--diff'] if diff else []
         for variable, value in (extra_vars or {}).items():
@@ -274,11 +275,20 @@ class Playbooks:
         began = time.monotonic()
         with subprocess.Popen(command, cwd=REPO, env=loopback_env(ansible_env()), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, bufsize=1) as process:
+            held = []
             for line in process.stdout:
+                if not live:
+                    held.append(line)
+                    continue
                 with self.output_lock:
                     sys.stdout.write(line)
                     sys.stdout.flush()
             returncode = process.wait()
+        if held:
+            with self.output_lock:
+                print('demo: output of %s (it ran beside the other playbook):' % playbook.name, flush=True)
+                sys.stdout.write(''.join(held))
+                sys.stdout.flush()
         self.runs[name] = {'exit_status': returncode, 'seconds': round(time.monotonic() - began, 1)}
         return returncode
 
@@ -331,10 +341,20 @@ def enable_phone_home_client(fleet, host, redirect):
     raise SystemExit('demo: %s is not a simulated host' % host)
 
 
-def run_phone_home_route(playbooks, host):
-    """Zeroize the host with junos.ztp.zeroize and wait with junos.ztp.phs_status until its own client reports bootstrap-complete."""
-    say('device-driven route for %s: zeroize it, then its phone-home client provisions it while phs_status waits' % host)
-    return playbooks.run('phone_home_route', PHONE_HOME_ROUTE_PLAYBOOK, extra_vars={'demo_phone_home_route_host': host})
+def start_phone_home_route(playbooks, host):
+    """In a thread: zeroize the host with junos.ztp.zeroize and wait with junos.ztp.phs_status until its own phone-home
+    client reports bootstrap-complete. Returns a function that waits for the playbook and returns its exit status."""
+    say('device-driven route for %s: zeroize it, then its phone-home client provisions it while phs_status waits '
+        '(the playbook\'s output follows when it ends; the switch\'s own steps show as they happen)' % host)
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(exit_status=playbooks.run(
+        'phone_home_route', PHONE_HOME_ROUTE_PLAYBOOK, extra_vars={'demo_phone_home_route_host': host}, live=False)), daemon=True)
+    thread.start()
+
+    def finished():
+        thread.join()
+        return outcome.get('exit_status', 1)
+    return finished
 
 
 def write_summary(path, summary):
@@ -381,21 +401,21 @@ def main():
         printer = EventPrinter(address, output_lock)
         printer.skip_history()
         printer.start()
-        routes = {}
-        device_driven = run_phone_home_route(playbooks, PHONE_HOME_ROUTE_HOST)
-        routes[PHONE_HOME_ROUTE_HOST] = 'phone-home'
+        # Both routes at once: one VC provisions itself by phone-home while the controller provisions the others.
+        routes = {PHONE_HOME_ROUTE_HOST: 'phone-home'}
+        phone_home_route = start_phone_home_route(playbooks, PHONE_HOME_ROUTE_HOST)
         controller_hosts = sorted(set(endpoints['hosts']) - set(routes))
-        provisioned = device_driven or playbooks.run('provision_vc', PLAYBOOK, diff=True,
-                                                     extra_vars={'provision_vc_hosts': ':'.join(controller_hosts)})
+        provisioned = playbooks.run('provision_vc', PLAYBOOK, diff=True, extra_vars={'provision_vc_hosts': ':'.join(controller_hosts)})
         routes.update((host, 'controller') for host in controller_hosts)
+        device_driven = phone_home_route()
         printer.stopping.set()
         printer.join(timeout=5)
         printer.poll()
         # After a failed provisioning the check could only fail too; the report below still shows what the server heard.
-        checked = 0 if provisioned else playbooks.run('phs_check', CHECK_PLAYBOOK, extra_vars={'demo_since': since})
+        checked = 0 if provisioned or device_driven else playbooks.run('phs_check', CHECK_PLAYBOOK, extra_vars={'demo_since': since})
 
         hosts = report(address, phs, phone_home_hosts, since, routes)
-        returncode = provisioned or checked
+        returncode = device_driven or provisioned or checked
         seconds = round(time.monotonic() - started, 1)
         write_summary(summary_file, {
             'exit_status': returncode, 'seconds': seconds, 'playbooks': playbooks.runs,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import shutil
+import socket
 import sys
 import threading
 import time
@@ -41,6 +42,7 @@ SCENARIOS = {
     'standalone': ([0], 'none', 'default'),
     'minimum': ([0, 1, 2], 'minimum', 'default'),
     'full-default': ([0, 1, 2, 3], 'full', 'default'),
+    'full-mismatch': ([0, 1, 2, 3], 'full', 'default'),
     'strict-legacy': ([0, 1, 2, 3], 'full', 'strict'),
     'strict-rfc': ([0, 1, 2, 3], 'full', 'strict'),
     'strict-lost': ([0, 1, 2], 'full', 'strict'),
@@ -117,8 +119,9 @@ def site(tmp_path_factory):
     files.server_close()
 
 
-def _spec(site, host, encoding, initial_config='factory-default', versions=None, faults=(), priorities=None, **phone_home):
-    member_ids = SCENARIOS[host][0]
+def _spec(site, host, encoding, initial_config='factory-default', versions=None, faults=(), priorities=None, member_ids=None,
+          **phone_home):
+    member_ids = SCENARIOS[host][0] if member_ids is None else member_ids
     members = [{'id': i, 'serial': serial(host, i), 'model': 'ex4300-48p', 'version': (versions or {}).get(i, OLD),
                 'priority': (priorities or {}).get(i, 128)} for i in member_ids]
     settings = dict({'redirect_url': 'https://127.0.0.1:%d' % site.redirect.port, 'ca_file': str(site.redirect.cert),
@@ -291,6 +294,18 @@ def test_full_topology_default_mode_provisions_without_a_member_that_never_retur
     assert status['members'][serial('full-default', 3)]['stage'] == 'vc-member-detection-failed'
 
 
+def test_full_topology_default_mode_proceeds_with_the_members_found_when_they_do_not_match_the_list(site, simulate):
+    # The record lists members 0-3; member 3 is not cabled in (the VC has three members), member 2 reports another serial.
+    vc = simulate(_spec(site, 'full-mismatch', 'rfc-compliant', member_ids=[0, 1, 2],
+                        faults=[{'type': 'unexpected_serial', 'member': 2, 'serial': 'STRANGER2'}]))
+    assert _finished(vc) == 'phc_complete'
+    topology, = vc.events('phc_topology')
+    assert topology['missing'] == [serial('full-mismatch', 2), serial('full-mismatch', 3)] and topology['extra'] == ['STRANGER2']
+    assert [m.version for m in vc.members] == [NEW] * 3           # every member found is provisioned, the stranger too
+    assert _types(vc)[-1] == 'bootstrap-complete'
+    assert _vc_status(site.phs1, 'full-mismatch')['state'] == 'complete'
+
+
 def test_strict_mode_with_a_member_that_never_returns_fails_on_every_server(site, simulate, tmp_path):
     waiter = _phs_status_waiter(tmp_path, site.phs1, 'strict-lost')
     vc = simulate(_spec(site, 'strict-lost', 'legacy', faults=[{'type': 'member_never_returns', 'member': 2}]))
@@ -406,3 +421,20 @@ def test_the_phone_home_spec_is_validated_with_the_key_path(phone_home, message)
     with pytest.raises(SpecError) as raised:
         parse_spec({'vcs': [{'name': 'vc', 'members': [{'id': 0}], 'phone_home': phone_home}]})
     assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize('redirect', ['not claimed', 'unreachable'])
+def test_the_redirect_server_is_asked_again_with_a_bounded_back_off(site, simulate, redirect):
+    spec = _spec(site, 'standalone', 'legacy', retry_interval=10, retry_max_interval=40)
+    vc_spec = spec['vcs'][0]
+    vc_spec['name'], vc_spec['members'][0]['serial'] = 'unclaimed', 'UNCLAIMED0'
+    if redirect == 'unreachable':
+        with socket.socket() as probe:          # a port nobody listens on
+            probe.bind(('127.0.0.1', 0))
+            vc_spec['phone_home']['redirect_url'] = 'https://127.0.0.1:%d' % probe.getsockname()[1]
+    vc = simulate(spec)
+    vc.wait_until(lambda v: len(v.events('phc_retry')) >= 5, timeout=WAIT)
+    assert [e['delay'] for e in vc.events('phc_retry')][:5] == [10, 20, 40, 40, 40]
+    errors = [e['error'] for e in vc.events('phc_redirect')][:5]
+    assert all(('404 Not Found (serial number not claimed)' if redirect == 'not claimed' else 'Connection refused') in e for e in errors), errors
+    assert not vc.events(('phc_record', 'phc_notify', 'phc_gave_up'))   # it keeps asking; nothing else happens

@@ -232,14 +232,14 @@ class PhoneHomeClient:
         while True:
             try:
                 answer = self._client().bootstrap(url, tls_context(ca_file=self.settings.ca_file), self._serial())
+                if isinstance(answer, Bootstrap):
+                    raise PhoneHomeError("%s answered with a bootstrap record, not a redirect" % url)
                 break
             except PhoneHomeError as err:
                 self._step("phc_redirect", "redirect server %s: %s" % (url, err), url=url, ok=False, error=str(err))
                 self._back_off(state, str(err), cancel)
         state.redirects += 1
         state.failures = 0
-        if isinstance(answer, Bootstrap):
-            raise PhoneHomeError("%s answered with a bootstrap record, not a redirect" % url, retry=False)
         state.servers, state.server_index, state.record = answer, 0, None
         self._step("phc_redirect", "redirected to %s" % ", ".join(s.url for s in answer), url=url, ok=True,
                    servers=[s.url for s in answer])
@@ -247,7 +247,7 @@ class PhoneHomeClient:
     def _fetch(self, state, server):
         answer = self._client().bootstrap(server.url, tls_context(server.trust_anchors), self._serial())
         if not isinstance(answer, Bootstrap):
-            raise PhoneHomeError("%s redirected again" % server.url, retry=False)
+            raise PhoneHomeError("%s redirected again" % server.url)
         state.record, state.failures = answer, 0
         vc = answer.vc
         self._step("phc_record", "bootstrap record from %s: topology %s, mode %s, image %s" % (

@@ -36,11 +36,7 @@ _OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
 
 
 class PhoneHomeError(Exception):
-    """The exchange failed; ``retry`` says whether the same server may simply be asked again later."""
-
-    def __init__(self, message, retry=True):
-        super().__init__(message)
-        self.retry = retry
+    """The exchange failed: the server is unreachable, refused, or answered something the client cannot use."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +147,7 @@ def _request(base_url, context, method, path, serial, body=None, content_type=No
     """(status, body) of one request, a new TLS connection each time; raises PhoneHomeError when unreachable."""
     match = re.match(r"^https://(\[[^\]]+\]|[^/:]+)(?::(\d+))?/?", base_url)
     if not match:
-        raise PhoneHomeError("%s: not an https:// URL" % base_url, retry=False)
+        raise PhoneHomeError("%s: not an https:// URL" % base_url)
     host = match.group(1).strip("[]")
     headers = {"Authorization": "Basic " + base64.b64encode(("%s:" % serial).encode()).decode(), "Accept": content_type or "*/*"}
     if body is not None:
@@ -191,7 +187,7 @@ def _servers_from_legacy(redirect):
         servers.append(BootstrapServer(_text(entry, "address"), int(_text(entry, "port") or 443),
                                        (base64.b64decode(anchor),) if anchor else ()))
     if not servers or any(s.address is None for s in servers):
-        raise PhoneHomeError("redirect-information without a bootstrap-server address", retry=False)
+        raise PhoneHomeError("redirect-information without a bootstrap-server address")
     return servers
 
 
@@ -225,7 +221,7 @@ def _script(b64, where):
     try:
         return base64.b64decode(b64, validate=True) if b64 else None
     except ValueError:
-        raise PhoneHomeError("%s is not base64" % where, retry=False) from None
+        raise PhoneHomeError("%s is not base64" % where) from None
 
 
 def parse_legacy_record(body):
@@ -233,16 +229,16 @@ def parse_legacy_record(body):
     try:
         device = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as err:
-        raise PhoneHomeError("record is not well-formed XML: %s" % err, retry=False) from None
+        raise PhoneHomeError("record is not well-formed XML: %s" % err) from None
     if device.tag != "{%s}device" % LEGACY_NS:
-        raise PhoneHomeError("record root is %s, expected {%s}device" % (device.tag, LEGACY_NS), retry=False)
+        raise PhoneHomeError("record root is %s, expected {%s}device" % (device.tag, LEGACY_NS))
     result = Bootstrap(vc=_vc_from_xml(device.find("{%s}virtual-chassis" % VC_NS)))
     boot = device.find("{%s}boot-image" % LEGACY_NS)
     if boot is not None:
         name, url = _text(boot, "name"), _text(boot, "path")
         hashes = {alg: _text(boot, alg).lower() for alg in ("md5", "sha1") if _text(boot, alg)}
         if not name or not url or set(hashes) != {"md5", "sha1"}:
-            raise PhoneHomeError("boot-image needs name, path, md5 and sha1", retry=False)
+            raise PhoneHomeError("boot-image needs name, path, md5 and sha1")
         version = _VERSION_IN_NAME.search(name)
         result.image = Image(name, url, version.group(1) if version else None, hashes)
     result.pre_script = _script(_text(device, "pre-configuration-script"), "pre-configuration-script")
@@ -271,7 +267,7 @@ def parse_onboarding(document):
     """Bootstrap from RFC 8572 onboarding-information (JSON dict)."""
     info = document.get("ietf-sztp-conveyed-info:onboarding-information")
     if not isinstance(info, dict):
-        raise PhoneHomeError("conveyed information is neither redirect- nor onboarding-information", retry=False)
+        raise PhoneHomeError("conveyed information is neither redirect- nor onboarding-information")
     result = Bootstrap(vc=_vc_from_json(info.get(VC_JSON_KEY)))
     boot = info.get("boot-image")
     if boot:
@@ -281,7 +277,7 @@ def parse_onboarding(document):
             if check.get("hash-algorithm", "").endswith(":sha-256"):
                 hashes["sha256"] = check["hash-value"].replace(":", "").lower()
         if not uris or "sha256" not in hashes:
-            raise PhoneHomeError("boot-image needs a download-uri and a sha-256 image-verification", retry=False)
+            raise PhoneHomeError("boot-image needs a download-uri and a sha-256 image-verification")
         result.image = Image(uris[0].rsplit("/", 1)[-1], uris[0], boot.get("os-version"), hashes)
     if info.get("configuration-handling", "merge") != "merge":
         result.notes.append("configuration-handling %s: Junos merges phone-home configuration" % info["configuration-handling"])
@@ -292,7 +288,7 @@ def parse_onboarding(document):
             result.configuration = etree.fromstring(base64.b64decode(info["configuration"]),
                                                     etree.XMLParser(resolve_entities=False, no_network=True))
         except (ValueError, etree.XMLSyntaxError) as err:
-            raise PhoneHomeError("configuration is not Junos XML: %s" % err, retry=False) from None
+            raise PhoneHomeError("configuration is not Junos XML: %s" % err) from None
     return result
 
 
@@ -305,7 +301,7 @@ class LegacyClient:
         try:
             root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True))
         except etree.XMLSyntaxError as err:
-            raise PhoneHomeError("%s: answer is not well-formed XML: %s" % (base_url, err), retry=False) from None
+            raise PhoneHomeError("%s: answer is not well-formed XML: %s" % (base_url, err)) from None
         redirect = root.find("{%s}redirect-information" % LEGACY_NS) if root.tag == "{%s}device" % LEGACY_NS else None
         if redirect is not None:
             return _servers_from_legacy(redirect)
@@ -335,7 +331,7 @@ class RFC8572Client:
             output = json.loads(body)["ietf-sztp-bootstrap-server:output"]
             document = conveyed_json(output["conveyed-information"])
         except (ValueError, KeyError, TypeError) as err:
-            raise PhoneHomeError("%s: bad get-bootstrapping-data output: %s" % (base_url, err), retry=False) from None
+            raise PhoneHomeError("%s: bad get-bootstrapping-data output: %s" % (base_url, err)) from None
         redirect = document.get("ietf-sztp-conveyed-info:redirect-information")
         if redirect is None:
             return parse_onboarding(document)
@@ -344,10 +340,10 @@ class RFC8572Client:
             try:
                 anchors = certificates_of(entry["trust-anchor"]) if entry.get("trust-anchor") else ()
             except ValueError as err:
-                raise PhoneHomeError("%s: bad trust-anchor: %s" % (base_url, err), retry=False) from None
+                raise PhoneHomeError("%s: bad trust-anchor: %s" % (base_url, err)) from None
             servers.append(BootstrapServer(entry["address"], int(entry.get("port", 443)), anchors))
         if not servers:
-            raise PhoneHomeError("%s: redirect-information without a bootstrap-server" % base_url, retry=False)
+            raise PhoneHomeError("%s: redirect-information without a bootstrap-server" % base_url)
         return servers
 
     def notify(self, base_url, context, serial, kind, message):
