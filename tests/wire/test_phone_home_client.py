@@ -175,8 +175,9 @@ class _phs_status_waiter:
         self.server, self.path = server, '"path": "/status/vcs/%s"' % host
         directory = tmp_path / ('phs-status-%s' % host)
         directory.mkdir()
-        task = {'name': 'Wait', 'junos.ztp.phs_status': {'url': server.url_base, 'ca_path': str(server.cert), 'vc': host,
-                                                        'since': str(self.since), 'wait': True, 'timeout': WAIT, 'poll_interval': 1}}
+        options = {'url': server.url_base, 'ca_path': str(server.cert), 'vc': host, 'since': str(self.since), 'wait': True,
+                   'timeout': WAIT, 'poll_interval': 1}
+        task = {'name': 'Wait', 'junos.ztp.phs_status': options}
         localhost = {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}
         self._run = None
         self._thread = threading.Thread(target=lambda: setattr(self, '_run', run_playbook(directory, [task], localhost)), daemon=True)

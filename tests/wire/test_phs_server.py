@@ -193,8 +193,8 @@ def test_records_reload_without_a_restart(tmp_path):
 
 def test_redirect_mode_sends_devices_to_their_phone_home_server(tmp_path):
     server = Server(tmp_path, extra=['--redirect'])
-    models, inputs = fleet({'vc-full-strict': {'ztp_phone_home': {'server_url': 'https://127.0.0.1:8443',
-                                                                'backup_server_urls': ['https://127.0.0.1:9443']}}})
+    servers = {'server_url': 'https://127.0.0.1:8443', 'backup_server_urls': ['https://127.0.0.1:9443']}
+    models, inputs = fleet({'vc-full-strict': {'ztp_phone_home': servers}})
     inputs['vc-full-strict']['trust_anchor'] = server.cert.read_text()
     write_version(str(server.records), render_records(models, inputs))
     server.start()

@@ -62,8 +62,8 @@ RFC8572_PROGRESS = {
 }
 # [guess] Stage reports of the legacy client: YAPT's four types (protocols.md); stages without one stay local.
 LEGACY_TYPES = {"config-complete": "configuration-applied", "config-error": "configuration-failed",
-                 "pre-script-error": "bootstrap-failed", "post-script-error": "bootstrap-failed",
-                 "boot-image-error": "bootstrap-failed", "bootstrap-complete": "bootstrap-complete"}
+                "pre-script-error": "bootstrap-failed", "post-script-error": "bootstrap-failed",
+                "boot-image-error": "bootstrap-failed", "bootstrap-complete": "bootstrap-complete"}
 
 
 class Stopped(Exception):
@@ -88,7 +88,7 @@ class PhcState:
     image_path: str = None
     upgraded: list = field(default_factory=list)    # members whose image stage is finished
     awaiting: list = field(default_factory=list)    # rebooted members still to detect (the old primary on resume)
-    rebooted_at: dict = field(default_factory=dict) # member id -> simulated time its reboot was requested
+    rebooted_at: dict = field(default_factory=dict)  # member id -> simulated time its reboot was requested
     failed: list = field(default_factory=list)      # members that failed (strict mode fails the bootstrap)
 
     def next_server(self):
@@ -170,9 +170,8 @@ class PhoneHomeClient:
 
     def _run(self, member_id, state, cancel):
         resumed = state is not None
-        self._step("phc_start", "%s phone-home client on member %d (%s)" % ("resuming the" if resumed else "starting the", member_id,
-                                                                          self.settings.encoding),
-                   member=member_id, resumed=resumed, encoding=self.settings.encoding)
+        text = "%s the phone-home client on member %d (%s)" % ("resuming" if resumed else "starting", member_id, self.settings.encoding)
+        self._step("phc_start", text, member=member_id, resumed=resumed, encoding=self.settings.encoding)
         try:
             self._provision(state or PhcState(), cancel)
         except Stopped as reason:
@@ -455,9 +454,9 @@ class PhoneHomeClient:
             size_gib = received / float(1 << 30)
             self._sleep(self.vc.spec.durations["checksum_per_gib"] * size_gib * len(image.hashes), cancel)
             wrong = [alg for alg, digest in sorted(image.hashes.items()) if self.vc.fs.checksum(path, alg) != digest]
-            self._step("phc_image_verify", "%s of %s: %s" % ("+".join(sorted(image.hashes)), image.name,
-                                                                 "mismatch (%s)" % ", ".join(wrong) if wrong else "ok"),
-                       path=path, algorithms=sorted(image.hashes), ok=not wrong, mismatched=wrong, attempt=attempt)
+            outcome = "mismatch (%s)" % ", ".join(wrong) if wrong else "ok"
+            self._step("phc_image_verify", "%s of %s: %s" % ("+".join(sorted(image.hashes)), image.name, outcome), path=path,
+                       algorithms=sorted(image.hashes), ok=not wrong, mismatched=wrong, attempt=attempt)
             if not wrong:
                 state.image_path = path
                 return True
@@ -609,4 +608,3 @@ class PhoneHomeClient:
         vc.committed_changed(tree)
         vc.log.emit("config_commit", member=vc.chassis.master_id(), comment=comment, user=USER, confirmed=False,
                     confirms_previous=False, session=SESSION)
-
