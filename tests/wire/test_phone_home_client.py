@@ -25,7 +25,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._phs_records import rend
 from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import write_version
 from playbook import run_playbook
 from test_phs_server import Server
-from vcsim import Simulator, make_image
+from vcsim import make_image
 from vcsim.spec import SpecError, parse_spec
 from vcsim.testing import PASSWORD, USER
 
@@ -131,17 +131,9 @@ def _spec(site, host, encoding, initial_config='factory-default', versions=None,
 
 
 @pytest.fixture
-def simulate(tmp_path):
-    started = []
-
-    def factory(spec):
-        sim = Simulator(spec, tmp_path / ('sim%d' % len(started)))
-        started.append(sim)
-        return sim.start().vcs[0]
-
-    yield factory
-    for sim in started:
-        sim.stop()
+def simulate(vcsim):
+    """The conftest's simulator factory (it also checks that no simulator thread, the client's included, outlives the test)."""
+    return lambda spec: vcsim(spec).vcs[0]
 
 
 def _finished(vc):
