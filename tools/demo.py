@@ -10,14 +10,19 @@
 4. Renders the phone-home records with the junos.ztp.phs_records role into the server's records directory.
 5. Runs playbooks/provision_vc.yml on both inventories with its output live, and the simulated members' installs,
    reboots, role changes and commits shown as they happen.
+   One VC (PHONE_HOME_ROUTE_HOST) takes the device-driven route instead: a redirect server (the same server with
+   --redirect) stands in for Juniper's, the playbook tools/demo_playbooks/phone_home_route.yml zeroizes the VC with
+   junos.ztp.zeroize, and the simulated VC's own phone-home client provisions it from the records while
+   junos.ztp.phs_status waits for its bootstrap-complete; provision_vc.yml runs on the other hosts at the same time.
 6. Checks with junos.ztp.phs_status that each VC reported every member's upgrade (tools/demo_playbooks/phs_check.yml),
-   prints what the simulated switches run now next to what the phone-home server knows, and writes summary.json.
+   prints per host its route, what the simulated switches run now and what the phone-home server knows, and writes
+   summary.json.
 7. DHCP ZTP route (as root): renders the example's Kea DHCPv4 records with the junos.ztp.dhcp_records role
    (tools/demo_playbooks/dhcp_ztp.yml, which also publishes each dhcp-ztp switch's configuration), starts Kea on them and
    an HTTP file server at the records' file server address in a network namespace, and boots each dhcp-ztp switch of the
    example (ams1-sw1) factory-default in a second namespace: it runs DHCP ZTP (tests/vcsim/ztp.py) until it runs the
    target version with its configuration committed; the summary's dhcp_ztp says what it got and runs.
-The simulator, the phone-home server and the file server are always stopped: on success, on failure and on Ctrl-C.
+The simulator, the phone-home servers and the file server are always stopped: on success, on failure and on Ctrl-C.
 Needs no terminal (CI runs it). <workdir> is .build/demo, or $JUNOS_ZTP_DEMO_WORKDIR (the tests use a temporary one).
 """
 
@@ -53,6 +58,9 @@ INVENTORY = REPO / 'playbooks' / 'inventory' / 'example'
 PLAYBOOK = REPO / 'playbooks' / 'provision_vc.yml'
 RECORDS_PLAYBOOK = REPO / 'tools' / 'demo_playbooks' / 'phs_records.yml'
 CHECK_PLAYBOOK = REPO / 'tools' / 'demo_playbooks' / 'phs_check.yml'
+PHONE_HOME_ROUTE_PLAYBOOK = REPO / 'tools' / 'demo_playbooks' / 'phone_home_route.yml'
+# The Virtual Chassis that provisions itself by phone-home (strict, full topology); the others go the controller route.
+PHONE_HOME_ROUTE_HOST = 'ams1-vc1'
 PHS_PACKAGE = REPO / 'roles' / 'phone_home_server' / 'files'
 WORKDIR = Path(os.environ.get('JUNOS_ZTP_DEMO_WORKDIR') or REPO / '.build' / 'demo').resolve()
 # The overlay's group of hosts the phone-home server has records for (tools/demo_playbooks/phs_check.yml checks them).
@@ -70,6 +78,16 @@ SHOWN_EVENTS = {
     'member_rejoin': lambda e: 'back in the VC, running %s' % e.get('version'),
     'role_change': lambda e: 'role %s -> %s' % (e.get('old'), e.get('new')),
     'config_commit': lambda e: 'configuration committed%s' % (' (confirmed)' if e.get('confirmed') else ''),
+    # The phone-home client of a zeroized VC (docs/simulator.md, "The phone-home client").
+    'phc_start': lambda e: 'phone-home client %s' % ('resumes on the new primary' if e.get('resumed') else 'starts on the primary'),
+    'phc_redirect': lambda e: 'redirected to %s' % ', '.join(e['servers']) if e.get('ok') else 'redirect server: %s' % e.get('error'),
+    'phc_record': lambda e: ('bootstrap record: topology %s, mode %s' % (e.get('topology'), e.get('mode')) if e.get('ok')
+                             else 'bootstrap server: %s' % e.get('error')),
+    'phc_image_verify': lambda e: 'image checksums %s' % ('verified' if e.get('ok') else 'do NOT match'),
+    'phc_state_synced': lambda e: 'phone-home state synced here before the primary reboots',
+    'phc_notify': lambda e: 'phone-home notification %s: %s' % (e.get('type'), e.get('message')),
+    'phc_server_failed': lambda e: 'gave up on %s: %s' % (e.get('server'), e.get('reason')),
+    'phc_complete': lambda e: 'phone-home provisioning complete',
 }
 
 
@@ -129,11 +147,12 @@ class _ShownRequestHandler(SimpleHTTPRequestHandler):
 class PhoneHomeServer:
     """`python -m junos_ztp_phs` from the role's files, as a child process in a session of its own (like the simulator)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, records=None, redirect=False):
         self.directory = directory
         self.cert = directory / 'cert.pem'
         self.key = directory / 'key.pem'
-        self.records = directory / 'records'
+        self.records = records or directory / 'records'
+        self.redirect = redirect
         self.log = directory / 'server.log'
         self.port = None
         self.process = None
@@ -153,7 +172,7 @@ class PhoneHomeServer:
         with open(self.log, 'w') as log:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with
                 [sys.executable, '-m', 'junos_ztp_phs', '--records', str(self.records), '--db', str(self.directory / 'notifications.db'),
-                 '--listen', '127.0.0.1:%d' % self.port, '--reload-interval', '0.5'] + tls,
+                 '--listen', '127.0.0.1:%d' % self.port, '--reload-interval', '0.5'] + tls + (['--redirect'] if self.redirect else []),
                 cwd=self.directory, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + PHS_START_SECONDS
         while time.monotonic() < deadline and self.process.poll() is None:
@@ -254,9 +273,10 @@ class Playbooks:
         self.output_lock = output_lock
         self.runs = {}
 
-    def run(self, name, playbook, extra_vars=None, diff=False):
+    def run(self, name, playbook, extra_vars=None, diff=False, live=True):
         """Returns the exit status. Paths are absolute on the command line (ansible-playbook resolves some relative to
-        the playbook's directory) and shown relative to the repository."""
+        the playbook's directory) and shown relative to the repository. With live=False (a playbook that runs beside
+        another) the output is printed in one piece when the playbook ends, so the two do not interleave."""
         command = [str(Path(sys.executable).with_name('ansible-playbook')), '-i', str(INVENTORY), '-i', str(self.overlay), str(playbook)]
         command += ['--diff'] if diff else []
         for variable, value in (extra_vars or {}).items():
@@ -265,11 +285,20 @@ class Playbooks:
         began = time.monotonic()
         with subprocess.Popen(command, cwd=REPO, env=loopback_env(ansible_env()), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, bufsize=1) as process:
+            held = []
             for line in process.stdout:
+                if not live:
+                    held.append(line)
+                    continue
                 with self.output_lock:
                     sys.stdout.write(line)
                     sys.stdout.flush()
             returncode = process.wait()
+        if held:
+            with self.output_lock:
+                print('demo: output of %s (it ran beside the other playbook):' % playbook.name, flush=True)
+                sys.stdout.write(''.join(held))
+                sys.stdout.flush()
         self.runs[name] = {'exit_status': returncode, 'seconds': round(time.monotonic() - began, 1)}
         return returncode
 
@@ -281,14 +310,15 @@ def phone_home_view(phs, host, since):
             'notifications': len(status['history']), 'members': {serial: member['stage'] for serial, member in status['members'].items()}}
 
 
-def report(address, phs, phone_home_hosts, since):
+def report(address, phs, phone_home_hosts, since, routes):
     """Print the switches (from the simulator) next to the phone-home server's view (its status API); returns both per host."""
-    say('what the simulated switches run now (from the simulator) and what the phone-home server heard (from its status API):')
+    say('per host: its route, what the simulated switches run now (from the simulator) and what the phone-home server heard:')
     hosts = {}
     for name, vc in sorted(call(address, {'op': 'status'}).items()):
         view = phone_home_view(phs, name, since) if name in phone_home_hosts else None
         members = [{key: member[key] for key in ('id', 'serial', 'model', 'role', 'version')} for member in vc['members']]
-        hosts[name] = {'members': members, 'phone_home': view}
+        hosts[name] = {'route': routes.get(name), 'hostname': vc['hostname'], 'members': members, 'phone_home': view}
+        print('  %s  route: %s, committed host-name: %s' % (name, routes.get(name) or 'none', vc['hostname']))
         if view is None:
             print('  %s  (no phone-home record: not provisioned by phone-home, so no notifications)' % name)
         else:
@@ -300,6 +330,41 @@ def report(address, phs, phone_home_hosts, since):
             row = (member['id'], member['serial'], member['model'], member['role'] or '-', member['version'], stage or '')
             print(('    member %d  %-13s %-11s %-9s %-13s %s' % row).rstrip())
     return hosts
+
+
+# --- the device-driven route (phone-home) ---------------------------------------------------------------------------
+
+def start_redirect_server(directory, phs):
+    """The phone-home server in --redirect mode over the same records: it sends each device to its phone-home server."""
+    redirect = PhoneHomeServer(directory, records=phs.records, redirect=True)
+    redirect.start()
+    say('redirect server (the same server, --redirect) on %s stands in for Juniper\'s redirector' % redirect.url)
+    return redirect
+
+
+def enable_phone_home_client(fleet, host, redirect):
+    """Give the host's simulated VC its phone-home client: after a zeroize it asks the redirect server (legacy encoding)."""
+    for vc in fleet.spec['vcs']:
+        if vc['name'] == host:
+            vc['phone_home'] = {'redirect_url': redirect.url, 'ca_file': str(redirect.cert), 'encoding': 'legacy'}
+            return
+    raise SystemExit('demo: %s is not a simulated host' % host)
+
+
+def start_phone_home_route(playbooks, host):
+    """In a thread: zeroize the host with junos.ztp.zeroize and wait with junos.ztp.phs_status until its own phone-home
+    client reports bootstrap-complete. Returns a function that waits for the playbook and returns its exit status."""
+    say('device-driven route for %s: zeroize it, then its phone-home client provisions it while phs_status waits '
+        '(the playbook\'s output follows when it ends; the switch\'s own steps show as they happen)' % host)
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(exit_status=playbooks.run(
+        'phone_home_route', PHONE_HOME_ROUTE_PLAYBOOK, extra_vars={'demo_phone_home_route_host': host}, live=False)), daemon=True)
+    thread.start()
+
+    def finished():
+        thread.join()
+        return outcome.get('exit_status', 1)
+    return finished
 
 
 def write_summary(path, summary):
@@ -452,6 +517,7 @@ def main():
     fleet = Fleet([INVENTORY], WORKDIR / 'vcsim')
     files = FileServer(fleet.images_dir, output_lock)
     phs = PhoneHomeServer(WORKDIR / 'phs')
+    redirect = None
     summary_file = WORKDIR / 'summary.json'
     summary_file.unlink(missing_ok=True)
     printer = None
@@ -459,9 +525,11 @@ def main():
         say('starting %d simulated switches on 127.0.0.1, every member on %s, time 60 times faster; images at %s'
             % (len(fleet.spec['vcs']), fleet.spec['vcs'][0]['members'][0]['version'], files.url))
         files.start()
-        endpoints = fleet.start(image_base_url=files.url)
         phs.start()
         say('phone-home server (roles/phone_home_server/files) listening on %s, log %s' % (phs.url, shown(phs.log)))
+        redirect = start_redirect_server(WORKDIR / 'redirect', phs)
+        enable_phone_home_client(fleet, PHONE_HOME_ROUTE_HOST, redirect)
+        endpoints = fleet.start(image_base_url=files.url)
         overlay = WORKDIR / 'inventory'
         write_overlay(overlay, endpoints, phs)
 
@@ -480,26 +548,35 @@ def main():
         printer = EventPrinter(address, output_lock)
         printer.skip_history()
         printer.start()
-        provisioned = playbooks.run('provision_vc', PLAYBOOK, diff=True)
+        # Both routes at once: one VC provisions itself by phone-home while the controller provisions the others.
+        routes = {PHONE_HOME_ROUTE_HOST: 'phone-home'}
+        phone_home_route = start_phone_home_route(playbooks, PHONE_HOME_ROUTE_HOST)
+        controller_hosts = sorted(set(endpoints['hosts']) - set(routes))
+        provisioned = playbooks.run('provision_vc', PLAYBOOK, diff=True, extra_vars={'provision_vc_hosts': ':'.join(controller_hosts)})
+        routes.update((host, 'controller') for host in controller_hosts)
+        device_driven = phone_home_route()
         printer.stopping.set()
         printer.join(timeout=5)
         printer.poll()
         # After a failed provisioning the check could only fail too; the report below still shows what the server heard.
-        checked = 0 if provisioned else playbooks.run('phs_check', CHECK_PLAYBOOK, extra_vars={'demo_since': since})
+        checked = 0 if provisioned or device_driven else playbooks.run('phs_check', CHECK_PLAYBOOK, extra_vars={'demo_since': since})
         dhcp_ztp = dhcp_ztp_route(fleet, playbooks, output_lock)
 
-        hosts = report(address, phs, phone_home_hosts, since)
-        returncode = provisioned or checked or int(dhcp_ztp['ok'] is False)
+        hosts = report(address, phs, phone_home_hosts, since, routes)
+        returncode = device_driven or provisioned or checked or int(dhcp_ztp['ok'] is False)
         seconds = round(time.monotonic() - started, 1)
         write_summary(summary_file, {
             'exit_status': returncode, 'seconds': seconds, 'playbooks': playbooks.runs,
             'target_version': endpoints['ztp_software']['version'], 'hosts': hosts,
             'phone_home_server': {'url': phs.url, 'pid': phs.process.pid, 'records': loaded['records']},
+            'redirect_server': {'url': redirect.url, 'pid': redirect.process.pid},
             'simulator': {'pid': fleet.process.pid}, 'file_server': files.url,
             'dhcp_ztp': dhcp_ztp,
         })
         say('finished in %.0f s; summary in %s' % (seconds, shown(summary_file)))
-        if provisioned:
+        if device_driven:
+            say('the device-driven route failed (exit status %d); the simulator log is %s' % (device_driven, shown(fleet.workdir / 'simulator.log')))
+        elif provisioned:
             say('the playbook failed (exit status %d); the simulator log is %s' % (provisioned, shown(fleet.workdir / 'simulator.log')))
         elif checked:
             say('the phone-home server did not hear every upgrade (exit status %d); its log is %s' % (checked, shown(phs.log)))
@@ -512,8 +589,10 @@ def main():
             printer.stopping.set()
         fleet.stop()
         phs.stop()
+        if redirect is not None:
+            redirect.stop()
         files.stop()
-        say('simulator, phone-home server and file server stopped')
+        say('simulator, phone-home servers and file server stopped')
 
 
 if __name__ == '__main__':

@@ -182,6 +182,9 @@ DATA_MODEL = {
         'description': 'The phone-home server (PHS) this device is served by.',
         'options': {
             'server_url': {'type': 'str', 'required': True, 'description': 'Base HTTPS URL of the phone-home server.'},
+            'backup_server_urls': {'type': 'list', 'elements': 'str', 'default': [],
+                                   'description': 'Further phone-home servers (base HTTPS URLs, same trust anchor), listed after server_url '
+                                                  'in redirect answers: a client that fails with one starts over with the next.'},
             'trust_anchor': {'type': 'path', 'controller_file': 'files',
                              'description': 'PEM certificate (on the controller) devices use to verify the server.'},
         },
@@ -565,6 +568,9 @@ def _cross_field_problems(host, model, members_given):
     phone_home = model['ztp_phone_home']
     if phone_home and phone_home['server_url'] and not phone_home['server_url'].startswith('https://'):
         problems.append(Problem(host, 'ztp_phone_home.server_url', 'must be an https:// URL, got %r' % phone_home['server_url']))
+    for index, url in enumerate((phone_home or {}).get('backup_server_urls') or []):
+        if not url.startswith('https://'):
+            problems.append(Problem(host, 'ztp_phone_home.backup_server_urls[%d]' % index, 'must be an https:// URL, got %r' % url))
     return problems
 
 

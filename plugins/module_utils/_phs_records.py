@@ -314,9 +314,29 @@ class HostRecords:
         return {'%s:onboarding-information' % CONVEYED_INFO: info}
 
 
-def _server_entry(phone_home, trust_anchor):
-    url = urlsplit(phone_home['server_url'])
+def _server_entry(server_url, trust_anchor):
+    url = urlsplit(server_url)
     return {'address': url.hostname, 'port': url.port or 443, 'trust-anchor': trust_anchor_certificates(trust_anchor or '')}
+
+
+def _trust_anchor_conflicts(hosts, models, inputs_by_host):
+    """A server has one certificate: hosts that name the same server URL must give it the same trust anchor.
+
+    Redirect answers carry one trust anchor per server; without this check the first host's would silently win.
+    """
+    problems, first = [], {}
+    for host in hosts:
+        phone_home = models[host]['ztp_phone_home'] or {}
+        anchor = trust_anchor_certificates(inputs_by_host.get(host, {}).get('trust_anchor') or '')
+        for field, url in [('server_url', phone_home.get('server_url'))] + [
+                ('backup_server_urls[%d]' % i, u) for i, u in enumerate(phone_home.get('backup_server_urls') or [])]:
+            if not url:
+                continue
+            owner, owner_anchor = first.setdefault(url, (host, anchor))
+            if owner_anchor != anchor:
+                problems.append(Problem(host, 'ztp_phone_home.trust_anchor', 'differs from the trust anchor %s gives the same server %s '
+                                        '(%s); a server has one certificate' % (owner, url, field)))
+    return problems
 
 
 def render_records(models, inputs_by_host):
@@ -331,17 +351,22 @@ def render_records(models, inputs_by_host):
     problems = []
     for host in hosts:
         problems.extend(host_problems(host, models[host], inputs_by_host.get(host, {})))
+    problems.extend(_trust_anchor_conflicts(hosts, models, inputs_by_host))
     if problems:
         raise InventoryError(problems)
     files, devices, host_index, servers = {}, {}, {}, {}
     for host in hosts:
         model, inputs = models[host], inputs_by_host.get(host, {})
         records = HostRecords(host, model, inputs)
-        server_url = (model['ztp_phone_home'] or {}).get('server_url')
-        if server_url:
-            servers.setdefault(server_url, _server_entry(model['ztp_phone_home'], inputs.get('trust_anchor')))
+        phone_home = model['ztp_phone_home'] or {}
+        server_url = phone_home.get('server_url')
+        backups = phone_home.get('backup_server_urls') or []
+        for url in ([server_url] if server_url else []) + backups:
+            servers.setdefault(url, _server_entry(url, inputs.get('trust_anchor')))
         host_index[host] = {'serials': records.serials, 'topology': model['ztp_topology'],
                             'provisioning_mode': model['ztp_provisioning_mode'], 'server': server_url}
+        if backups:
+            host_index[host]['backup_servers'] = backups
         for serial in records.serials:
             devices[serial] = host
             files[legacy_path(serial)] = records.legacy(serial)

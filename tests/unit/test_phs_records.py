@@ -144,3 +144,16 @@ def test_versioned_directory_swaps_atomically_and_keeps_backups(tmp_path):
     assert compare({'a': b'1', 'b': b'2'}, {'b': b'3', 'c': b'4'}) == {'added': ['c'], 'removed': ['a'], 'modified': ['b']}
     with pytest.raises(VersionedDirError):
         write_version(str(dest), {}, keep=0)
+
+
+def test_hosts_naming_one_server_must_give_it_one_trust_anchor():
+    first, second = ('-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n' % body for body in ('AAEC', 'AAED'))
+    server = {'ztp_phone_home': {'server_url': 'https://127.0.0.1:9443', 'backup_server_urls': ['https://127.0.0.1:8443']}}
+    problems = _problems({'standalone': server}, {'vc-full-strict': {'trust_anchor': first}, 'standalone': {'trust_anchor': second}})
+    assert problems == ['vc-full-strict: ztp_phone_home.trust_anchor: differs from the trust anchor standalone gives the same server '
+                        'https://127.0.0.1:8443 (server_url); a server has one certificate']
+    models, inputs = fleet({'standalone': server})
+    inputs['vc-full-strict']['trust_anchor'] = inputs['standalone']['trust_anchor'] = first
+    index = json.loads(render_records(models, inputs)['index.json'])
+    assert index['hosts']['standalone']['backup_servers'] == ['https://127.0.0.1:8443']
+    assert index['servers']['https://127.0.0.1:9443']['trust-anchor'] == ['AAEC']

@@ -115,6 +115,8 @@ class Chassis:
         self._last_master = None
         # Called (outside the lock) when the master leaves or hands over: the VC drops its sessions.
         self.on_master_lost = None
+        # Called on the scheduler thread with the member id each time a member becomes master.
+        self.on_master_elected = None
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -188,6 +190,8 @@ class Chassis:
         old, member.role = member.role, role
         if role == MASTER:
             self._last_master = member.id
+            if self.on_master_elected is not None:
+                self._scheduler.call_later(0, self.on_master_elected, member.id)
         self._events.emit("role_change", member=member.id, old=old, new=role)
 
     def _candidates(self, include_rejoining):

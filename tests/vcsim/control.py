@@ -63,7 +63,7 @@ class ControlServer(socketserver.ThreadingTCPServer):
         if operation == "clear":
             return vcs[0].clear_faults(request.get("kind"))
         if operation == "status":
-            return {vc.name: {"reachable": vc.reachable, "members": [dataclasses.asdict(m) for m in vc.members],
+            return {vc.name: {"reachable": vc.reachable, "hostname": vc.hostname, "members": [dataclasses.asdict(m) for m in vc.members],
                               "faults": vc.faults.active()} for vc in vcs}
         if operation == "events":
             return {vc.name: vc.events(since=request.get("since")) for vc in vcs}

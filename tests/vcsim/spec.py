@@ -81,6 +81,7 @@ class VCSpec:
     files: list
     ca_file: str = None
     dhcp_ztp: "DhcpZtpSpec" = None
+    phone_home: "PhoneHomeSpec" = None
 
 
 @dataclass
@@ -94,6 +95,19 @@ class DhcpZtpSpec:
     member: int
     max_attempts: int
     dhcp_timeout: float
+
+
+@dataclass
+class PhoneHomeSpec:
+    """How the VC's phone-home client behaves (docs/simulator.md, "The phone-home client")."""
+    redirect_url: str
+    ca_file: str
+    encoding: str
+    retry_interval: float
+    retry_max_interval: float
+    attempts: int
+    detection_timeout: float
+    image_attempts: int
 
 
 @dataclass
@@ -191,7 +205,7 @@ def _durations(data, where, base):
 def _vc(data, where, durations):
     reader = _Reader(data, where, ("name", "hostname", "port", "storage_bytes", "storage_used_bytes", "mode", "preprovisioned",
                                    "vc_capable", "initial_config", "members", "cabling", "durations", "faults", "files", "ca_file",
-                                   "dhcp_ztp"))
+                                   "dhcp_ztp", "phone_home"))
     name = reader.get("name", str, None)
     if not name or not _VC_NAME.match(name):
         raise SpecError("%s: expected letters, digits, '.', '_' or '-', got %r" % (reader.path("name"), name))
@@ -244,6 +258,7 @@ def _vc(data, where, durations):
         files=files,
         ca_file=ca_file,
         dhcp_ztp=_dhcp_ztp(reader.get("dhcp_ztp", dict, None), reader.path("dhcp_ztp"), members),
+        phone_home=_phone_home(reader.get("phone_home", dict, None), reader.path("phone_home")),
     )
 
 
@@ -275,6 +290,36 @@ def _dhcp_ztp(data, where, members):
         raise SpecError("%s: must be > 0 (real seconds per DHCP exchange)" % reader.path("dhcp_timeout"))
     return DhcpZtpSpec(interface=interface, netns=reader.get("netns", str, None), families=ZTP_FAMILIES[family],
                        mac=mac.lower() if mac else None, member=members[0].id, max_attempts=attempts, dhcp_timeout=timeout)
+
+
+PHONE_HOME_ENCODINGS = ("legacy", "rfc-compliant")
+
+
+def _phone_home(data, where):
+    """The phone-home client's settings, or None: without them a factory-default VC runs no client."""
+    if data is None:
+        return None
+    reader = _Reader(data, where, ("redirect_url", "ca_file", "encoding", "retry_interval", "retry_max_interval", "attempts",
+                                   "detection_timeout", "image_attempts"))
+    url = reader.get("redirect_url", str, None)
+    if not url or not url.startswith("https://"):
+        raise SpecError("%s: expected the redirect server's https:// URL, got %r" % (reader.path("redirect_url"), url))
+    ca_file = reader.get("ca_file", str, None)
+    if ca_file is not None and not os.path.isfile(ca_file):
+        raise SpecError("%s: no such file %r (PEM CA certificates the redirect server is verified with)" % (reader.path("ca_file"), ca_file))
+    numbers = {key: reader.get(key, float, default) for key, default in
+               (("retry_interval", 60.0), ("retry_max_interval", 600.0), ("detection_timeout", 900.0))}
+    for key, value in numbers.items():
+        if value <= 0:
+            raise SpecError("%s: must be a positive number of simulated seconds" % reader.path(key))
+    numbers["image_attempts"] = reader.get("image_attempts", int, 3)
+    if numbers["image_attempts"] < 1:
+        raise SpecError("%s: must be at least 1" % reader.path("image_attempts"))
+    attempts = reader.get("attempts", int, None)
+    if attempts is not None and attempts < 1:
+        raise SpecError("%s: must be at least 1 (or left out: retry for ever)" % reader.path("attempts"))
+    return PhoneHomeSpec(redirect_url=url, ca_file=ca_file, encoding=reader.choice("encoding", PHONE_HOME_ENCODINGS, "rfc-compliant"),
+                         attempts=attempts, **numbers)
 
 
 def _derived(vc_name, member_id, size):

@@ -16,6 +16,7 @@ from .configdb import ConfigDB
 from .events import EventLog
 from .faults import FaultError, Faults, validate_fault
 from .filesystem import VCFilesystem
+from .phone_home import PhoneHomeClient
 from .ssh_server import SSHServer
 from .ztp import start_dhcp_ztp
 
@@ -99,6 +100,8 @@ class SimulatedVC:
             self.fs.seed(item.path, item.size_bytes, item.cleanable)
         self.chassis = Chassis(spec, clock, scheduler, self.log, self.faults)
         self.chassis.on_master_lost = self.drop_sessions
+        self.chassis.on_master_elected = self._master_elected
+        self.phone_home = PhoneHomeClient(self) if spec.phone_home is not None else None
         if spec.initial_config == "factory-default":
             initial = factory_default()
         elif spec.initial_config == "generated":
@@ -131,6 +134,8 @@ class SimulatedVC:
     def stop(self):
         if self.ztp is not None:
             self.ztp.stop()
+        if self.phone_home is not None:
+            self.phone_home.stop()
         if self._server is not None:
             self._server.stop()
 
@@ -277,3 +282,12 @@ class SimulatedVC:
         self.config.reset(tree, "root", "zeroize")
         self.committed_changed(tree)
         self.fs.empty_var_tmp()
+        if self.phone_home is not None:
+            self.phone_home.factory_reset()
+
+    # -- factory-default boot clients ----------------------------------------------------------
+
+    def _master_elected(self, member_id):
+        """A member became primary: the phone-home client of a factory-default VC starts (or resumes) there."""
+        if self.phone_home is not None:
+            self.phone_home.primary_elected(member_id)

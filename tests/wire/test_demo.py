@@ -17,6 +17,8 @@ from playbook import REPO
 EXAMPLE = REPO / 'playbooks' / 'inventory' / 'example'
 # The example's two Virtual Chassis are provisioned by phone-home; ams1-sw1 by DHCP ZTP, so it has no record.
 PHONE_HOME_HOSTS = {'ams1-vc1', 'ams1-vc2'}
+# The demo's device-driven route: this VC is zeroized and provisions itself with its own phone-home client.
+PHONE_HOME_ROUTE_HOST = 'ams1-vc1'
 # Per upgraded member, vc_upgrade posts vc-member-image-installed, vc-member-reboot-initiated, vc-member-upgrade-success.
 NOTIFICATIONS_PER_MEMBER = 3
 
@@ -58,7 +60,8 @@ def test_the_demo_succeeds_in_its_own_work_directory(demo):
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-3000:]
     assert summary is not None and summary['exit_status'] == 0
     assert {name: run['exit_status'] for name, run in summary['playbooks'].items()} == dict(
-        {'phs_records': 0, 'provision_vc': 0, 'phs_check': 0}, **({'dhcp_ztp_records': 0} if os.geteuid() == 0 else {}))
+        {'phs_records': 0, 'phone_home_route': 0, 'provision_vc': 0, 'phs_check': 0},
+        **({'dhcp_ztp_records': 0} if os.geteuid() == 0 else {}))
     assert '.build/demo' not in completed.stdout  # the user's own demo directory is left alone
     assert (workdir / 'phs' / 'records' / 'index.json').is_file()
 
@@ -76,16 +79,34 @@ def test_the_phone_home_server_heard_every_upgrade_of_each_vc(demo):
     _completed, summary, _workdir = demo
     assert summary['phone_home_server']['records'] == sum(len(example_members()[host]) for host in PHONE_HOME_HOSTS)
     assert {host for host, vc in summary['hosts'].items() if vc['phone_home'] is not None} == PHONE_HOME_HOSTS
-    for host in PHONE_HOME_HOSTS:
+    for host in PHONE_HOME_HOSTS - {PHONE_HOME_ROUTE_HOST}:
         view = summary['hosts'][host]['phone_home']
         assert view['notifications'] == NOTIFICATIONS_PER_MEMBER * len(example_members()[host]), view
         assert view['state'] == 'in-progress' and view['stage'] == 'vc-member-upgrade-success', view
         assert set(view['members']) == set(example_members()[host])
 
 
+def test_one_vc_provisions_itself_by_phone_home_and_the_others_go_the_controller_route(demo):
+    _completed, summary, workdir = demo
+    assert {host: vc['route'] for host, vc in summary['hosts'].items()} == {
+        host: 'phone-home' if host == PHONE_HOME_ROUTE_HOST else 'controller' for host in example_members()}
+    assert {host: vc['hostname'] for host, vc in summary['hosts'].items()} == {host: host for host in example_members()}
+    view = summary['hosts'][PHONE_HOME_ROUTE_HOST]['phone_home']
+    assert view['state'] == 'complete' and view['stage'] == 'bootstrap-complete', view
+    assert set(view['members'].values()) <= {'vc-member-upgrade-success', 'bootstrap-complete'}, view
+    # The device side did it: the simulated VC's own phone-home client, after the zeroize, on the primary and then on the
+    # backup that took over when the primary rebooted.
+    events = [json.loads(line) for line in (workdir / 'vcsim' / 'sim' / PHONE_HOME_ROUTE_HOST / 'events.jsonl').read_text().splitlines()]
+    names = [e['event'] for e in events]
+    assert names.index('zeroize') < names.index('phc_start') < names.index('phc_state_synced') < names.index('phc_complete')
+    assert [e['resumed'] for e in events if e['event'] == 'phc_start'] == [False, True]
+
+
 def test_everything_the_demo_started_is_stopped(demo):
     completed, summary, _workdir = demo
-    assert 'simulator, phone-home server and file server stopped' in completed.stdout
+    assert 'simulator, phone-home servers and file server stopped' in completed.stdout
+    assert not listening(summary['redirect_server']['url'])
+    assert not running(summary['redirect_server']['pid'])
     assert not listening(summary['phone_home_server']['url'])
     assert not listening(summary['file_server'])
     assert not running(summary['phone_home_server']['pid'])

@@ -193,14 +193,18 @@ def test_records_reload_without_a_restart(tmp_path):
 
 def test_redirect_mode_sends_devices_to_their_phone_home_server(tmp_path):
     server = Server(tmp_path, extra=['--redirect'])
-    models, inputs = fleet()
+    servers = {'server_url': 'https://127.0.0.1:8443', 'backup_server_urls': ['https://127.0.0.1:9443']}
+    models, inputs = fleet({'vc-full-strict': {'ztp_phone_home': servers}})
     inputs['vc-full-strict']['trust_anchor'] = server.cert.read_text()
     write_version(str(server.records), render_records(models, inputs))
     server.start()
     try:
         code, _headers, body = server.request('GET', LEGACY % 'VCF0001', user='VCF0001')
         assert code == 200
-        assert b'<address>127.0.0.1</address><port>8443</port><trust-anchor>MII' in body
+        # Shaped like Juniper's redirector: <device><unique-id/><redirect-information/>, every server in order.
+        assert body.startswith(b'<device xmlns="http://juniper.net/zerotouch-bootstrap-server"><unique-id>VCF0001</unique-id>'
+                               b'<redirect-information><bootstrap-server><address>127.0.0.1</address><port>8443</port><trust-anchor>MII')
+        assert b'<bootstrap-server><address>127.0.0.1</address><port>9443</port><trust-anchor>MII' in body
         code, _headers, body = server.request('POST', RFC8572 % 'get-bootstrapping-data', user='VCF0001')
         cms = base64.b64decode(json.loads(body)['ietf-sztp-bootstrap-server:output']['conveyed-information'])
         assert b'"ietf-sztp-conveyed-info:redirect-information"' in cms

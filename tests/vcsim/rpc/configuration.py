@@ -81,7 +81,7 @@ def load_configuration(context, request):
 _HOSTNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 
 
-def _validate(tree, vc):
+def commit_problem(tree, vc):
     """Commit-time checks on the parts the simulator acts on; returns an error message or None."""
     hostname = tree.findtext("system/host-name")
     if hostname is not None and not _HOSTNAME.match(hostname):
@@ -124,7 +124,7 @@ def _commit_results(vc, check):
 def commit_configuration(context, request):
     vc = context.vc
     session = _session(context)
-    problem = _validate(vc.config.candidate(session), vc)
+    problem = commit_problem(vc.config.candidate(session), vc)
     if problem:
         raise RpcFailure(problem + "\nerror: configuration check-out failed")
     if flag(request, "check"):

@@ -70,29 +70,35 @@ class Records:
     def host_of(self, serial):
         return self.devices.get(serial)
 
-    def server_of(self, serial):
+    def servers_of(self, serial):
+        """The phone-home servers of a serial's host, the primary first (the order a client tries them)."""
         host = self.hosts.get(self.devices.get(serial), {})
-        return self.servers.get(host.get('server'))
+        urls = [host.get('server')] + list(host.get('backup_servers', []))
+        return [self.servers[url] for url in urls if url in self.servers]
 
     def legacy_redirect(self, serial):
-        """The redirector's answer for a serial: where its phone-home server is (legacy XML)."""
-        server = self.server_of(serial)
-        root = ET.Element('redirect-information', {'xmlns': LEGACY_NAMESPACE})
-        entry = ET.SubElement(root, 'bootstrap-server')
-        ET.SubElement(entry, 'address').text = server['address']
-        ET.SubElement(entry, 'port').text = str(server['port'])
-        if server['trust-anchor']:
-            ET.SubElement(entry, 'trust-anchor').text = server['trust-anchor'][0]
-        return ET.tostring(root, encoding='utf-8')
+        """The redirector's answer for a serial, shaped like Juniper's: <device><unique-id/><redirect-information/>."""
+        device = ET.Element('device', {'xmlns': LEGACY_NAMESPACE})
+        ET.SubElement(device, 'unique-id').text = serial
+        redirect = ET.SubElement(device, 'redirect-information')
+        for server in self.servers_of(serial):
+            entry = ET.SubElement(redirect, 'bootstrap-server')
+            ET.SubElement(entry, 'address').text = server['address']
+            ET.SubElement(entry, 'port').text = str(server['port'])
+            if server['trust-anchor']:
+                ET.SubElement(entry, 'trust-anchor').text = server['trust-anchor'][0]
+        return ET.tostring(device, encoding='utf-8')
 
     def rfc8572_redirect(self, serial):
         """RFC 8572 redirect-information, as base64 conveyed information."""
-        server = self.server_of(serial)
-        entry = {'address': server['address'], 'port': server['port']}
-        if server['trust-anchor']:
-            anchor = certificates_only([base64.b64decode(c) for c in server['trust-anchor']])
-            entry['trust-anchor'] = base64.b64encode(anchor).decode('ascii')
-        document = json.dumps({'ietf-sztp-conveyed-info:redirect-information': {'bootstrap-server': [entry]}}).encode()
+        entries = []
+        for server in self.servers_of(serial):
+            entry = {'address': server['address'], 'port': server['port']}
+            if server['trust-anchor']:
+                anchor = certificates_only([base64.b64decode(c) for c in server['trust-anchor']])
+                entry['trust-anchor'] = base64.b64encode(anchor).decode('ascii')
+            entries.append(entry)
+        document = json.dumps({'ietf-sztp-conveyed-info:redirect-information': {'bootstrap-server': entries}}).encode()
         return base64.b64encode(conveyed_information(document)).decode('ascii')
 
 

@@ -86,6 +86,8 @@ def test_example_inventory_is_valid():
     (('ztp_bootstrap_method',), 'dhcp-ztp', 'vc1: ztp_bootstrap_method: dhcp-ztp does not support a Virtual Chassis'),
     (('ztp_file_server',), {'address': 'files.example.com'}, 'vc1: ztp_file_server.address: must be an IP address'),
     (('ztp_phone_home',), {'server_url': 'http://192.0.2.1'}, "vc1: ztp_phone_home.server_url: must be an https:// URL"),
+    (('ztp_phone_home',), {'server_url': 'https://192.0.2.1', 'backup_server_urls': ['https://192.0.2.2', 'http://192.0.2.3']},
+     "vc1: ztp_phone_home.backup_server_urls[1]: must be an https:// URL"),
     (('ztp_member_detection_timeout',), 'soon', 'vc1: ztp_member_detection_timeout: is of type str'),
     (('ztp_members',), 'PE0,PE1', 'vc1: ztp_members: must be a list, got str'),
 ])
