@@ -23,7 +23,7 @@ from .configdb import ConfigError
 from .fetch import FETCH_TIMEOUT, FetchError, open_url, read_chunk, tftp_get
 from .images import inspect_image
 from .platforms import family_of
-from .rpc.configuration import _validate as commit_problem
+from .rpc.configuration import commit_problem
 from .shell import execute
 
 TRANSFER_MODES = ("tftp", "ftp", "http", "https")
