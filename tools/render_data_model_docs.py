@@ -32,8 +32,8 @@ never empty and never holds a control character (a newline included), except the
 Besides the rules of each field below, these hold across fields:
 
 - the inventory host name is ASCII letters, digits, `_`, `.`, `:` or `-` (it names DHCP configuration files and phone-home records);
-- a Virtual Chassis has at most {max_members} members with member IDs 0 to {max_member_id}, unique; at most {max_routing_engines} members have role `routing-engine`
-  (the primary and the backup); serial numbers are unique in the whole inventory;
+- a Virtual Chassis has at most {max_members} members with member IDs 0 to {max_member_id}, unique;
+  at most {max_routing_engines} members have role `routing-engine` (the primary and the backup); serial numbers are unique in the whole inventory;
 - `ztp_topology: none` (a standalone device) has exactly one member: an empty `ztp_members` is refused;
   `minimum` and `full` need at least one; `full` needs `member_id` and `model` for every member;
 - `ztp_provisioning_mode: strict` needs `ztp_topology: full`;
