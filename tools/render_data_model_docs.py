@@ -78,6 +78,8 @@ def _facts(spec):
         facts.append('required')
     if spec.get('choices'):
         facts.append('one of ' + ', '.join('`%s`' % c for c in spec['choices']))
+    if spec.get('ascii'):
+        facts.append('ASCII')
     if spec.get('pattern_description'):
         facts.append(spec['pattern_description'].replace('|', '\\|'))
     if spec.get('controller_file'):
