@@ -27,7 +27,8 @@ Every field is checked for its type as YAML gives it, strictly: an integer field
 (`true`, `yes`, `on` unquoted are booleans in YAML, not 1), and a text field refuses a boolean or a number
 (unquoted `no` is the boolean false; unquoted `012345` is the number 5349), so quote such values. Text is
 never empty and never holds a control character (a newline included), except the multi-line
-`ztp_configuration.content`; where a field below gives a pattern, the whole value must match it.
+`ztp_configuration.content`; where a field below gives a pattern, the whole value must match it, and a field
+marked ASCII (text that goes to the device: DHCP options, URLs, file names) is ASCII only.
 
 Besides the rules of each field below, these hold across fields:
 
