@@ -312,8 +312,9 @@ def _leaf(spec, value):
     kind = spec.get('type')
     native = _NATIVE_TYPES.get(kind)
     # Values already of their type need no coercion; only choices are left to check. This keeps a
-    # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call). (type(True) is bool, not int.)
-    if native is not None and type(value) is native and value in spec.get('choices', (value,)):
+    # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call). (A bool is an int, but not an acceptable one.)
+    if native is not None and isinstance(value, native) and isinstance(value, bool) == (native is bool) \
+            and value in spec.get('choices', (value,)):
         messages, normalized = [], value
     else:
         loose = _loose_type_message(kind, value)
