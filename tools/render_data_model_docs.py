@@ -27,13 +27,14 @@ Every field is checked for its type as YAML gives it, strictly: an integer field
 (`true`, `yes`, `on` unquoted are booleans in YAML, not 1), and a text field refuses a boolean or a number
 (unquoted `no` is the boolean false; unquoted `012345` is the number 5349), so quote such values. Text is
 never empty and never holds a control character (a newline included), except the multi-line
-`ztp_configuration.content`; where a field below gives a pattern, the whole value must match it.
+`ztp_configuration.content`; where a field below gives a pattern, the whole value must match it, and a field
+marked ASCII (text that goes to the device: DHCP options, URLs, file names) is ASCII only.
 
 Besides the rules of each field below, these hold across fields:
 
 - the inventory host name is ASCII letters, digits, `_`, `.`, `:` or `-` (it names DHCP configuration files and phone-home records);
-- a Virtual Chassis has at most {max_members} members with member IDs 0 to {max_member_id}, unique; at most {max_routing_engines} members have role `routing-engine`
-  (the primary and the backup); serial numbers are unique in the whole inventory;
+- a Virtual Chassis has at most {max_members} members with member IDs 0 to {max_member_id}, unique;
+  at most {max_routing_engines} members have role `routing-engine` (the primary and the backup); serial numbers are unique in the whole inventory;
 - `ztp_topology: none` (a standalone device) has exactly one member: an empty `ztp_members` is refused;
   `minimum` and `full` need at least one; `full` needs `member_id` and `model` for every member;
 - `ztp_provisioning_mode: strict` needs `ztp_topology: full`;
@@ -78,6 +79,8 @@ def _facts(spec):
         facts.append('required')
     if spec.get('choices'):
         facts.append('one of ' + ', '.join('`%s`' % c for c in spec['choices']))
+    if spec.get('ascii'):
+        facts.append('ASCII')
     if spec.get('pattern_description'):
         facts.append(spec['pattern_description'].replace('|', '\\|'))
     if spec.get('controller_file'):

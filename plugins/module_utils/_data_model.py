@@ -36,7 +36,8 @@ CHECKSUM_LENGTHS = {'md5': 32, 'sha1': 40, 'sha256': 64}
 DEFAULT_MEMBER_DETECTION_TIMEOUT = 900  # [guess] the seed names a default but not its value
 TRANSFER_MODES = ('tftp', 'ftp', 'http', 'https')
 
-# Text rules: spec key 'pattern' is matched against the whole value, 'pattern_description' says it in words.
+# Text rules: spec key 'pattern' is matched against the whole value, 'pattern_description' says it in words;
+# 'ascii' marks text that goes on the wire to the device (DHCP options, URLs, file names).
 SERIAL_NUMBER = {'pattern': r'[A-Za-z0-9][A-Za-z0-9._-]{0,63}',
                  'pattern_description': 'letters, digits, ".", "_" or "-" (at most 64)'}  # it names files of the records
 DNS_HOST_NAME = {'pattern': r'(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*',
@@ -48,7 +49,7 @@ INVENTORY_HOST_NAME = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.:-]*')
 # its src ('templates') or ansible.builtin.copy its src ('files'); the file must exist before anything runs.
 _LOCAL_OR_URL = {
     'local_path': {'type': 'path', 'controller_file': 'files', 'description': 'A file on the Ansible controller.'},
-    'url': {'type': 'str', 'description': 'An http, https, ftp or tftp URL the device fetches itself (at most 256 characters).'},
+    'url': {'type': 'str', 'ascii': True, 'description': 'An http, https, ftp or tftp URL the device fetches itself (at most 256 characters).'},
 }
 
 DATA_MODEL = {
@@ -79,26 +80,29 @@ DATA_MODEL = {
             'serial_number': dict(SERIAL_NUMBER, type='str', required=True,
                                   description='Chassis serial number; the key of DHCP and phone-home records.'),
             'member_id': {'type': 'int', 'description': 'Virtual Chassis member ID, 0 to 9. Required with `ztp_topology: full`.'},
-            'model': {'type': 'str', 'description': 'Model as Junos reports it, for example `ex4300-48p`. Required with `ztp_topology: full`.'},
+            'model': {'type': 'str', 'ascii': True, 'description': 'Model as Junos reports it, for example `ex4300-48p`. Required with `ztp_topology: full`.'},
             'role': {'type': 'str', 'choices': ['routing-engine', 'line-card'],
                      'description': 'Role preference. Unset lets the Virtual Chassis elect by mastership priority.'},
             'mastership_priority': {'type': 'int', 'description': 'Mastership priority, 0 to 255 (0 never becomes primary or backup).'},
-            'mac_address': {'type': 'str', 'description': 'Management MAC address, the DHCP record key when `ztp_management.dhcp_match` is `mac`.'},
-            'duid': {'type': 'str', 'description': 'DHCPv6 client DUID (hex, colon separated), the DHCPv6 record key when given.'},
+            'mac_address': {'type': 'str', 'ascii': True,
+                            'description': 'Management MAC address, the DHCP record key when `ztp_management.dhcp_match` is `mac`.'},
+            'duid': {'type': 'str', 'ascii': True, 'description': 'DHCPv6 client DUID (hex, colon separated), the DHCPv6 record key when given.'},
         },
     },
     'ztp_software': {
         'type': 'dict',
         'description': 'The target software for every member.',
         'options': {
-            'version': {'type': 'str', 'required': True, 'description': 'Target Junos version as `show version` reports it, for example `21.4R3-S5.4`.'},
+            'version': {'type': 'str', 'ascii': True, 'required': True,
+                        'description': 'Target Junos version as `show version` reports it, for example `21.4R3-S5.4`.'},
             'images': {
                 'type': 'list', 'elements': 'dict', 'required': True,
                 'description': 'One image per model family; a member uses the first image whose `models` pattern matches its model.',
                 'options': dict({
                     'models': {'type': 'list', 'elements': 'str', 'required': True,
                                'description': 'Shell-style patterns of the models this image is for, for example `ex4300-*`.'},
-                    'file': {'type': 'str', 'required': True, 'description': 'Image file name, for example `jinstall-ex-4300-21.4R3-S5.4-signed.tgz`.'},
+                    'file': {'type': 'str', 'ascii': True, 'required': True,
+                             'description': 'Image file name, for example `jinstall-ex-4300-21.4R3-S5.4-signed.tgz`.'},
                     'symlink': {'type': 'bool', 'default': False,
                                 'description': '`file` is a symbolic link on the file server to the image: DHCP ZTP says so (suboption 02 `symlink`).'},
                     'md5': {'type': 'str', 'description': 'MD5 of the image (32 hex digits); the legacy phone-home client needs it.'},
@@ -116,7 +120,7 @@ DATA_MODEL = {
                 'The Junos XML itself. With `ztp_bootstrap_method: dhcp-ztp` it may instead be a script:',
                 'a first line of `#!` and an interpreter path (`/bin/sh`, `/usr/libexec/ui/cscript`, `/usr/bin/python`).',
             ]},
-            'file_name': {'type': 'str', 'description': [
+            'file_name': {'type': 'str', 'ascii': True, 'description': [
                 'Name under `ztp_file_server.config_path` that DHCP ZTP hands out (option 43 suboption 01).',
                 'Defaults to `<inventory_hostname>.xml`, or `.sh` / `.slax` / `.py` for a script.',
             ]},
@@ -145,8 +149,8 @@ DATA_MODEL = {
         'type': 'dict', 'default': {},
         'description': 'How the device is addressed at factory default.',
         'options': {
-            'ipv4_address': {'type': 'str', 'description': 'Fixed IPv4 management address.'},
-            'ipv6_address': {'type': 'str', 'description': 'Fixed IPv6 management address.'},
+            'ipv4_address': {'type': 'str', 'ascii': True, 'description': 'Fixed IPv4 management address.'},
+            'ipv6_address': {'type': 'str', 'ascii': True, 'description': 'Fixed IPv6 management address.'},
             'hostname': dict(DNS_HOST_NAME, type='str', description='Host name sent in DHCP option 12.'),
             'dhcp_match': {
                 'type': 'str', 'choices': ['mac', 'serial_number', 'client_identifier'], 'default': 'mac',
@@ -161,11 +165,12 @@ DATA_MODEL = {
         'type': 'dict',
         'description': 'Where devices fetch images, configurations and scripts over DHCP ZTP.',
         'options': {
-            'address': {'type': 'str', 'required': True, 'description': 'IPv4 or IPv6 address of the server (no host names: devices do not resolve them).'},
+            'address': {'type': 'str', 'ascii': True, 'required': True,
+                        'description': 'IPv4 or IPv6 address of the server (no host names: devices do not resolve them).'},
             'transfer_mode': {'type': 'str', 'choices': list(TRANSFER_MODES), 'default': 'http', 'description': 'Protocol devices use.'},
             'port': {'type': 'int', 'description': 'Non-default HTTP or HTTPS port.'},
-            'image_path': {'type': 'str', 'default': '/', 'description': 'Directory of the images on the server.'},
-            'config_path': {'type': 'str', 'default': '/', 'description': 'Directory of configurations and scripts on the server.'},
+            'image_path': {'type': 'str', 'ascii': True, 'default': '/', 'description': 'Directory of the images on the server.'},
+            'config_path': {'type': 'str', 'ascii': True, 'default': '/', 'description': 'Directory of configurations and scripts on the server.'},
         },
     },
     'ztp_dhcp_options': {
@@ -174,15 +179,15 @@ DATA_MODEL = {
         'options': {
             'ntp_servers': {'type': 'list', 'elements': 'str', 'default': [], 'description': 'NTP server addresses (option 42).'},
             'syslog_servers': {'type': 'list', 'elements': 'str', 'default': [], 'description': 'Syslog server addresses (option 7).'},
-            'proxy': {'type': 'str', 'description': 'HTTP proxy for the phone-home client, `address:port` (option 43 suboption 8).'},
+            'proxy': {'type': 'str', 'ascii': True, 'description': 'HTTP proxy for the phone-home client, `address:port` (option 43 suboption 8).'},
         },
     },
     'ztp_phone_home': {
         'type': 'dict',
         'description': 'The phone-home server (PHS) this device is served by.',
         'options': {
-            'server_url': {'type': 'str', 'required': True, 'description': 'Base HTTPS URL of the phone-home server.'},
-            'backup_server_urls': {'type': 'list', 'elements': 'str', 'default': [],
+            'server_url': {'type': 'str', 'ascii': True, 'required': True, 'description': 'Base HTTPS URL of the phone-home server.'},
+            'backup_server_urls': {'type': 'list', 'elements': 'str', 'ascii': True, 'default': [],
                                    'description': 'Further phone-home servers (base HTTPS URLs, same trust anchor), listed after server_url '
                                                   'in redirect answers: a client that fails with one starts over with the next.'},
             'trust_anchor': {'type': 'path', 'controller_file': 'files',
@@ -251,6 +256,9 @@ class InventoryError(Exception):
         super().__init__('%d inventory problem(s):\n%s' % (len(self.problems), '\n'.join('- %s' % p for p in self.problems)))
 
 
+ELEMENT_RULES = ('ascii', 'pattern', 'pattern_description', 'choices')
+
+
 def _schema_problems(host, field, spec, value):
     """Validate one value against its spec; list elements one by one so every message names its index."""
     expected = {'list': list, 'dict': dict}.get(spec.get('type'))
@@ -272,11 +280,13 @@ def _schema_problems(host, field, spec, value):
         return _validate_mapping(host, field, spec['options'], value)
     if spec.get('type') == 'list' and spec.get('elements') in _NATIVE_TYPES and isinstance(value, list):
         problems, normalized = [], []
+        # What the list's spec says of its text (ASCII, a pattern, choices) holds for each element.
+        element_spec = dict({key: spec[key] for key in ELEMENT_RULES if key in spec}, type=spec['elements'])
         for index, element in enumerate(value):
-            element_problems, element_value = _schema_problems(host, '%s[%d]' % (field, index), {'type': spec['elements']}, element)
+            element_problems, element_value = _schema_problems(host, '%s[%d]' % (field, index), element_spec, element)
             problems.extend(element_problems)
             normalized.append(element_value)
-        return problems, normalized
+        return problems, None if problems else normalized
     messages, normalized = _leaf(spec, value)
     # An invalid value normalizes to None so the cross-field checks can still run on the rest.
     return [Problem(host, field, message) for message in messages], None if messages else normalized
@@ -313,6 +323,8 @@ def _text_messages(spec, text):
     control = _CONTROL_CHARACTER.search(text.translate({ord(c): None for c in _MULTILINE_WHITESPACE}) if spec.get('multiline') else text)
     if control:
         return ['contains the control character %r; remove it (a trailing newline often comes from a YAML block scalar)' % control.group()]
+    if spec.get('ascii') and not text.isascii():
+        return ['must be ASCII (DHCP options and the device carry it as ASCII), got %r' % text]
     if spec.get('pattern') and not re.fullmatch(spec['pattern'], text):
         return ['must be %s, got %r' % (spec['pattern_description'], text)]
     return []
@@ -323,8 +335,9 @@ def _leaf(spec, value):
     kind = spec.get('type')
     native = _NATIVE_TYPES.get(kind)
     # Values already of their type need no coercion; only choices are left to check. This keeps a
-    # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call). (type(True) is bool, not int.)
-    if native is not None and type(value) is native and value in spec.get('choices', (value,)):
+    # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call). (A bool is an int, but not an acceptable one.)
+    if native is not None and isinstance(value, native) and isinstance(value, bool) == (native is bool) \
+            and value in spec.get('choices', (value,)):
         messages, normalized = [], value
     else:
         loose = _loose_type_message(kind, value)

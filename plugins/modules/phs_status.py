@@ -55,7 +55,9 @@ options:
     default: 15
   token:
     description:
-      - Bearer token, when the server protects its status API with one.
+      - Bearer token of the server's status API. The role C(junos.ztp.phone_home_server) always starts the server with
+        one (C(phone_home_server_status_token), or one it generates on the server).
+      - A server started without a token answers the status API only to clients on its own host (loopback).
     type: str
   validate_certs:
     description:

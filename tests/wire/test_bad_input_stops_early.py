@@ -125,3 +125,16 @@ def test_host_key_checking_fails_closed(vcsim, tmp_path):
     assert unchecked['status'] == 'failed' and 'SSH host key of' in unchecked['result']['msg'], unchecked['result']
     assert sim.vc('global').sessions_opened == 0
     assert run.task('Facts', 'opted-out')['status'] == 'ok' and sim.vc('opted-out').sessions_opened == 1
+
+
+def test_a_relative_template_is_found_alike_by_validation_and_by_the_module_that_renders_it(vcsim, tmp_path):
+    # One rule (ansible.builtin.template's): site-config.xml.j2 is playbooks/templates/site-config.xml.j2, beside provision_vc.yml.
+    sim = vcsim(provision_vc_spec())
+    inventory_path = provision_vc_inventory(sim, tmp_path)
+    data = yaml.safe_load(inventory_path.read_text())
+    data['all']['children']['standalone']['hosts']['site-sw1']['ztp_configuration'] = {'template': 'site-config.xml.j2'}
+    inventory_path.write_text(yaml.safe_dump(data))
+    returncode, output, _results = run_provision_vc(tmp_path, inventory_path, '-e', 'provision_vc_hosts=site-sw1',
+                                                    '-e', 'provision_vc_virtual_chassis=false')
+    assert returncode == 0, output[-4000:]
+    assert sim.vc('site-sw1').config.committed.findtext('system/host-name') == 'site-sw1'

@@ -291,3 +291,22 @@ def test_all_problems_of_every_class_at_once():
     fields = {(p.host, p.field) for p in caught.value.problems}
     assert fields == {('sw1', 'ztp_members'), ('vc1', 'ztp_members[0].member_id'), ('vc1', 'ztp_members[1].serial_number'),
                       ('vc1', 'ztp_bootstrap_mehtod'), ('vc1', 'ztp_configuration.template')}
+
+
+@pytest.mark.parametrize('path', [('ztp_software', 'images', 0, 'file'), ('ztp_software', 'images', 0, 'url'), ('ztp_software', 'version'),
+                                  ('ztp_members', 0, 'model'), ('ztp_management', 'ipv4_address')])
+def test_text_that_goes_on_the_wire_is_ascii(path):
+    data = copy.deepcopy(VC)
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] += 'é'
+    field = path[0] + ''.join('[%d]' % key if isinstance(key, int) else '.%s' % key for key in path[1:])
+    assert 'vc1: %s: must be ASCII (DHCP options and the device carry it as ASCII), got %r' % (field, target[path[-1]]) in problems_of(data)
+
+
+def test_a_list_of_text_applies_its_rules_to_every_element():
+    _model, problems = validate_host('h', {'ztp_members': [{'serial_number': 'AB1234'}],
+                                           'ztp_phone_home': {'server_url': 'https://a', 'backup_server_urls': ['https://b', 'https://\u00e9']}})
+    assert [str(problem) for problem in problems] == [
+        "h: ztp_phone_home.backup_server_urls[1]: must be ASCII (DHCP options and the device carry it as ASCII), got 'https://\u00e9'"]
