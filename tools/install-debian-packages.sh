@@ -3,6 +3,8 @@
 # configurations, ssh/scp clients, iproute2 for network-namespace DHCP exchanges.
 set -euo pipefail
 packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iproute2 rsync)
+# The phone-home server's shared database (tests/wire/test_phs_postgres.py starts its own, as nobody).
+packages+=(postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
