@@ -12,6 +12,7 @@ import os
 import signal
 import ssl
 import sys
+from urllib.parse import parse_qs, urlsplit
 
 import uvloop
 from aiohttp import web
@@ -48,6 +49,8 @@ def parse_args(argv=None):
     parser.add_argument('--log-level', default='info', choices=['debug', 'info', 'warning', 'error'])
     parser.add_argument('--no-access-log', action='store_true', help='do not log one line per request')
     args = parser.parse_args(argv)
+    if args.postgres and not args.postgres.startswith(('postgresql://', 'postgres://')):
+        parser.error('--postgres: expected a URL, postgresql://USER@HOST:PORT/DATABASE')
     if args.postgres and postgres_password_in(args.postgres):
         parser.error('--postgres: the DSN must not carry a password (it would show in the process list); '
                      'use --postgres-password-file or the PGPASSWORD environment variable')
@@ -59,11 +62,9 @@ def parse_args(argv=None):
 
 
 def postgres_password_in(dsn):
-    """True when a DSN (URL or key=value) carries a password."""
-    if '://' in dsn:
-        netloc = dsn.split('://', 1)[1].split('/', 1)[0]
-        return ':' in netloc.rpartition('@')[0] or 'password=' in dsn.partition('?')[2]
-    return any(word.startswith('password=') for word in dsn.split())
+    """True when a postgresql:// URL carries a password (user:password@ or ?password=)."""
+    parts = urlsplit(dsn)
+    return parts.password is not None or 'password' in parse_qs(parts.query)
 
 
 def open_store(args):

@@ -177,8 +177,6 @@ _MIGRATION_LOCK = 0x6a7a7470
 def postgres_target(dsn):
     """The DSN without anything secret, for logs: postgresql://user@host:port/database."""
     parts = urlsplit(dsn)
-    if not parts.scheme.startswith('postgres'):
-        return 'a libpq key=value DSN'
     return '%s://%s%s%s' % (parts.scheme, parts.username + '@' if parts.username else '',
                             parts.hostname or '', (':%d' % parts.port if parts.port else '') + parts.path)
 
