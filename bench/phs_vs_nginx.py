@@ -84,6 +84,16 @@ def wait_listening(port, process, log):
             time.sleep(0.2)
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process and its children (nginx's or our workers)."""
+    pids = [pid] + [int(child) for child in Path('/proc/%d/task/%d/children' % (pid, pid)).read_text().split()]
+    ticks = 0
+    for one in pids:
+        fields = Path('/proc/%d/stat' % one).read_text().rpartition(')')[2].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf('SC_CLK_TCK')
+
+
 def ab(port, serial, requests, concurrency):
     """(requests/s, p50 ms, p99 ms, failed) from one ab run: a new TLS connection per request."""
     auth = base64.b64encode(('%s:' % serial).encode()).decode()
@@ -149,9 +159,12 @@ def main():
                     runs = {'junos-ztp-phs': [], 'nginx': []}
                     for _round in range(args.rounds):
                         for name in ('junos-ztp-phs', 'nginx'):
-                            runs[name].append(ab(servers[name][0], serial, args.requests, level))
+                            port, process = servers[name]
+                            cpu = cpu_seconds(process.pid)
+                            result = ab(port, serial, args.requests, level)
+                            runs[name].append(result + ((cpu_seconds(process.pid) - cpu) * 1000 / args.requests,))
                     ours, theirs = (sorted(runs[name])[len(runs[name]) // 2] for name in ('junos-ztp-phs', 'nginx'))
-                    rows.append((workers, level) + ours + theirs + (ours[0] / theirs[0],))
+                    rows.append((workers, level) + ours + theirs + (ours[0] / theirs[0], theirs[4] / ours[4]))
             finally:
                 for _port, process in servers.values():
                     process.terminate()
@@ -160,10 +173,10 @@ def main():
         shutil.rmtree(workdir)
     print('ab -n %d, median of %d alternating runs per level, a new TLS connection (ECDSA P-256) per fetch, loopback, 2 cores shared by server and ab;'
           ' load average at the end: %s' % (args.requests, args.rounds, ' '.join('%.2f' % v for v in os.getloadavg())))
-    print('%7s %7s | %8s %8s %8s %6s | %8s %8s %8s %6s | %6s' % ('workers', 'at once', 'ours/s', 'p50', 'p99', 'failed',
-                                                              'nginx/s', 'p50', 'p99', 'failed', 'ratio'))
+    print('%7s %7s | %8s %8s %8s %6s %8s | %8s %8s %8s %6s %8s | %6s %9s' % (
+        'workers', 'at once', 'ours/s', 'p50', 'p99', 'failed', 'CPU/req', 'nginx/s', 'p50', 'p99', 'failed', 'CPU/req', 'rate', 'CPU ratio'))
     for row in rows:
-        print('%7d %7d | %8.0f %6.0fms %6.0fms %6d | %8.0f %6.0fms %6.0fms %6d | %5.2fx' % row)
+        print('%7d %7d | %8.0f %6.0fms %6.0fms %6d %6.2fms | %8.0f %6.0fms %6.0fms %6d %6.2fms | %5.2fx %8.2fx' % row)
 
 
 if __name__ == '__main__':
