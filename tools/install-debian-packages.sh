@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iproute2 rsync)
 # The phone-home server's shared database (tests/wire/test_phs_postgres.py starts its own, as nobody).
 packages+=(postgresql)
+# bench/phs_vs_nginx.py: ab (a C load generator) and nginx, the limit the phone-home server is measured against.
+packages+=(apache2-utils nginx-light)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
