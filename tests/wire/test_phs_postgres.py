@@ -12,6 +12,7 @@ import ssl
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -190,3 +191,21 @@ def test_database_outage_is_answered_503_and_the_server_recovers(tmp_path, postg
     finally:
         server.stop()
     assert PASSWORD not in server.log.read_text()
+
+
+def test_workers_share_one_port_and_stop_together(tmp_path, postgres):
+    server = Server(tmp_path, extra=['--workers', '2'],
+                    database=['--postgres', postgres.dsn, '--postgres-password-file', str(postgres.password_file)])
+    _write_records(server.records)
+    server.start()
+    workers = []
+    try:
+        workers = [int(pid) for pid in Path('/proc/%d/task/%d/children' % (server.process.pid, server.process.pid)).read_text().split()]
+        assert len(workers) == 2
+        for number in range(20):  # a new connection each: the kernel spreads them over both workers
+            assert _post(server, 'SA0002', 'informational', 'worker %d' % number) == 201
+        assert len(server.status('/status/devices/SA0002')['history']) >= 20
+    finally:
+        server.stop()
+    for pid in workers:
+        assert not Path('/proc/%d' % pid).exists()  # reaped by the supervisor
