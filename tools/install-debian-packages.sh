@@ -4,6 +4,10 @@
 # server the simulated switch's DHCP ZTP fetches from (tests/wire/test_dhcp_ztp.py).
 set -euo pipefail
 packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iproute2 rsync tftpd-hpa)
+# The phone-home server's shared database (tests/wire/test_phs_postgres.py starts its own, as nobody).
+packages+=(postgresql)
+# bench/phs_vs_nginx.py: ab (a C load generator) and nginx, the limit the phone-home server is measured against.
+packages+=(apache2-utils nginx-light)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -39,8 +39,9 @@ def _notification(kind, message=''):
 class Server:
     """The server in a subprocess, as the role's service runs it."""
 
-    def __init__(self, workdir, extra=()):
+    def __init__(self, workdir, extra=(), database=None):
         self.workdir = Path(workdir)
+        self.database = database or ['--db', str(self.workdir / 'notifications.db')]
         self.records = self.workdir / 'records'
         self.cert, self.key = self.workdir / 'cert.pem', self.workdir / 'key.pem'
         if not self.cert.exists():
@@ -54,7 +55,7 @@ class Server:
         self.log = self.workdir / ('server-%d.log' % self.port)
 
     def start(self):
-        command = [sys.executable, '-m', 'junos_ztp_phs', '--records', str(self.records), '--db', str(self.workdir / 'notifications.db'),
+        command = [sys.executable, '-m', 'junos_ztp_phs', '--records', str(self.records), *self.database,
                    '--cert', str(self.cert), '--key', str(self.key), '--listen', '127.0.0.1:%d' % self.port,
                    '--reload-interval', '0.2'] + self.extra
         env = dict(os.environ, PYTHONPATH=str(SERVER_SOURCE))

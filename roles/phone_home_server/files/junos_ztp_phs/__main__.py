@@ -1,21 +1,24 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """junos-ztp-phs: run the phone-home server.
 
-    python -m junos_ztp_phs --records DIR --db FILE --cert PEM --key PEM [--listen HOST:PORT]
+    python -m junos_ztp_phs --records DIR (--db FILE | --postgres DSN) --cert PEM --key PEM [--listen HOST:PORT] [--workers N]
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import ssl
 import sys
+from urllib.parse import parse_qs, urlsplit
 
 import uvloop
 from aiohttp import web
 
 from .app import AccessLogger, create_app
-from .store import SQLiteStore
+from .store import PostgresStore, SQLiteStore
 
 
 def _listen(text):
@@ -28,7 +31,14 @@ def _listen(text):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog='junos-ztp-phs', description='Serve junos.ztp phone-home records to Juniper phone-home clients.')
     parser.add_argument('--records', required=True, help='records directory written by junos.ztp.phs_records')
-    parser.add_argument('--db', required=True, help='SQLite file for notifications (created if missing)')
+    database = parser.add_mutually_exclusive_group(required=True)
+    database.add_argument('--db', help='SQLite file for notifications (created if missing)')
+    database.add_argument('--postgres', metavar='DSN',
+                          help='PostgreSQL database shared by several servers, e.g. postgresql://phs@db.example.net/phs '
+                               '(no password in it: use --postgres-password-file or PGPASSWORD)')
+    parser.add_argument('--postgres-password-file', help='file holding the PostgreSQL password')
+    parser.add_argument('--workers', type=int, default=1,
+                        help='processes serving the same port (SO_REUSEPORT), e.g. one per core (default 1)')
     parser.add_argument('--cert', required=True, help='PEM certificate (chain) the server presents')
     parser.add_argument('--key', required=True, help='PEM private key of the certificate')
     parser.add_argument('--listen', type=_listen, default=('0.0.0.0', 8443), help='HOST:PORT to listen on (default 0.0.0.0:8443)')
@@ -40,7 +50,35 @@ def parse_args(argv=None):
     parser.add_argument('--reload-interval', type=float, default=2.0, help='seconds between checks of the records directory')
     parser.add_argument('--log-level', default='info', choices=['debug', 'info', 'warning', 'error'])
     parser.add_argument('--no-access-log', action='store_true', help='do not log one line per request')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.postgres and not args.postgres.startswith(('postgresql://', 'postgres://')):
+        parser.error('--postgres: expected a URL, postgresql://USER@HOST:PORT/DATABASE')
+    if args.postgres and postgres_password_in(args.postgres):
+        parser.error('--postgres: the DSN must not carry a password (it would show in the process list); '
+                     'use --postgres-password-file or the PGPASSWORD environment variable')
+    if args.postgres_password_file and not args.postgres:
+        parser.error('--postgres-password-file needs --postgres')
+    if args.workers < 1:
+        parser.error('--workers must be 1 or more')
+    return args
+
+
+def postgres_password_in(dsn):
+    """True when a postgresql:// URL carries a password (user:password@ or ?password=)."""
+    parts = urlsplit(dsn)
+    return parts.password is not None or 'password' in parse_qs(parts.query)
+
+
+def open_store(args):
+    if not args.postgres:
+        return SQLiteStore(args.db)
+    password = None
+    if args.postgres_password_file:
+        with open(args.postgres_password_file, encoding='utf-8') as stream:
+            password = stream.read().strip()
+    store = PostgresStore(args.postgres, password=password)
+    logging.getLogger('junos_ztp_phs').info('notifications in PostgreSQL at %s', store.target)
+    return store
 
 
 def tls_context(cert, key):
@@ -57,14 +95,48 @@ def main(argv=None):
     if args.status_token_file:
         with open(args.status_token_file, encoding='utf-8') as stream:
             token = stream.read().strip()
-    app = create_app(args.records, SQLiteStore(args.db), redirect=args.redirect, status_token_value=token,
+    if args.workers == 1:
+        serve(args, token)
+    else:
+        sys.exit(supervise(args, token))
+
+
+def serve(args, token, reuse_port=None):
+    app = create_app(args.records, open_store(args), redirect=args.redirect, status_token_value=token,
                      reload_interval=args.reload_interval, status_open=args.status_open)
     host, port = args.listen
     logging.getLogger('junos_ztp_phs').info('listening on https://%s:%d', host, port)
     # uvloop: about twice the TLS handshakes per second of the standard event loop (docs/phone-home.md, Measured).
     web.run_app(app, host=host, port=port, ssl_context=tls_context(args.cert, args.key), print=None, loop=uvloop.new_event_loop(),
                 access_log=None if args.no_access_log else logging.getLogger('junos_ztp_phs.access'),
-                access_log_class=AccessLogger)
+                access_log_class=AccessLogger, reuse_port=reuse_port)
+
+
+def supervise(args, token):
+    """Fork --workers servers on one port (the kernel spreads connections over them); stop them all when one dies or we are told to."""
+    children = set()
+    for _number in range(args.workers):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                serve(args, token, reuse_port=True)
+            finally:
+                os._exit(0)  # pylint: disable=protected-access
+        children.add(pid)
+
+    def stop(signum=signal.SIGTERM, _frame=None):
+        for child in children:
+            os.kill(child, signum)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    status = 0
+    while children:
+        pid, code = os.wait()
+        children.discard(pid)
+        if code and not status:  # one worker failed: take the others down so the service manager restarts the whole
+            status = 1
+            stop()
+    return status
 
 
 if __name__ == '__main__':

@@ -18,7 +18,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from .notifications import RECORD_FETCHED, NotificationError, parse_legacy, parse_report_progress, state_of
 from .records import RecordsHolder
-from .store import Event
+from .store import Event, StoreUnavailable
 
 LEGACY_DEVICE = '/restconf/data/juniper-zerotouch-bootstrap-server:devices/device={serial}'
 RFC8572_OPERATIONS = '/restconf/operations/ietf-sztp-bootstrap-server:'
@@ -239,9 +239,18 @@ async def status(request):
                               'redirect': request.app[OPTIONS]['redirect']})
 
 
+@web.middleware
+async def store_unavailable(request, handler):
+    """503, never 201, while the database is away: the device retries or fails over to another server."""
+    try:
+        return await handler(request)
+    except StoreUnavailable as exc:
+        return _error(web.HTTPServiceUnavailable, str(exc), headers={'Retry-After': '5'})
+
+
 def create_app(records_dir, store, redirect=False, status_token_value=None, reload_interval=2.0, status_open=False):
     """The aiohttp application; store is a NotificationStore (closed when the app stops)."""
-    app = web.Application(middlewares=[status_token], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[status_token, store_unavailable], client_max_size=MAX_BODY)
     app[RECORDS] = RecordsHolder(records_dir, reload_interval)
     app[STORE] = store
     app[OPTIONS] = {'redirect': redirect, 'status_token': status_token_value, 'status_open': status_open}
