@@ -234,7 +234,7 @@ class DhcpZtp:
     def _request(self, family):
         if family == 4:
             return dhcp_client.request_v4(self.settings.interface, self.mac, self.member.model, hostname=self.member.serial,
-                                       timeout=self.settings.dhcp_timeout)
+                                          timeout=self.settings.dhcp_timeout)
         return dhcp_client.request_v6(self.settings.interface, self.mac, self.member.model, timeout=self.settings.dhcp_timeout)
 
     def _configure_address(self, family, answer):

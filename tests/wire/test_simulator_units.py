@@ -212,10 +212,12 @@ def _vendor_v6(**suboptions):
 
 
 def test_ztp_reads_an_answer_the_way_the_device_does():
-    sub = lambda code, text: bytes([code, len(text)]) + text.encode()  # noqa: E731
+    def sub(code, text):
+        return bytes([code, len(text)]) + text.encode()
+
     # 150 over 66, 00 over 04, :port for http(s), symlink image type.
-    answer = read_answer(DhcpAnswer(4, "", "", {150: bytes([10, 0, 0, 1]), 66: b"10.0.0.2",
-                             43: sub(0, "/i/a.tgz:8080") + sub(4, "/i/b.tgz") + sub(1, "/c/x.conf:8081") + sub(2, "symlink") + sub(3, "http")}))
+    option43 = sub(0, "/i/a.tgz:8080") + sub(4, "/i/b.tgz") + sub(1, "/c/x.conf:8081") + sub(2, "symlink") + sub(3, "http")
+    answer = read_answer(DhcpAnswer(4, "", "", {150: bytes([10, 0, 0, 1]), 66: b"10.0.0.2", 43: option43}))
     assert (answer.file_server, answer.transfer_mode, answer.image, answer.image_port, answer.config, answer.config_port,
             answer.image_is_symlink) == ("10.0.0.1", "http", "/i/a.tgz", 8080, "/c/x.conf", 8081, True)
     assert file_url(answer, answer.image, answer.image_port) == "http://10.0.0.1:8080/i/a.tgz"
