@@ -268,6 +268,19 @@ def test_configuration_load_commit_diff_rollback(vc4, pyez_device):
     assert [e["comment"] for e in vc4.events("config_commit")] == ["xml change", "rename", "back", "private"]
 
 
+def test_unlock_discards_uncommitted_changes_so_the_next_lock_succeeds(vc4, pyez_device):
+    """Junos discards the uncommitted candidate when the configuration is unlocked (a check-mode run, a failed commit check)."""
+    first, second = Config(pyez_device(vc4)), Config(pyez_device(vc4))
+    first.lock()
+    first.load("<configuration><system><domain-name>never.committed</domain-name></system></configuration>", format="xml")
+    assert first.diff() is not None
+    first.unlock()
+    second.lock()
+    assert second.diff() is None
+    assert vc4.committed_config().findtext("system/domain-name") is None
+    second.unlock()
+
+
 def test_commit_confirmed_rolls_back_and_bad_config_is_refused(vc4, pyez_device):
     device = pyez_device(vc4)
     config = Config(device)

@@ -24,7 +24,7 @@ from vcsim import make_image
 from vcsim.testing import PASSWORD, USER
 
 from ansible_collections.junos.ztp.plugins.module_utils._vc_upgrade import (
-    PIN_COMMENT, RECORD_GROUP, RESTORE_COMMENT, PyezOperations, VcUpgrade)
+    HANDOVER_COMMENT, PIN_COMMENT, RECORD_GROUP, RESTORE_COMMENT, TEMPORARY_BACKUP_COMMENT, PyezOperations, VcUpgrade)
 
 sys.path.insert(0, str(REPO / 'roles' / 'phone_home_server' / 'files'))
 from junos_ztp_phs.notifications import parse_legacy  # noqa: E402  pylint: disable=wrong-import-position
@@ -129,9 +129,15 @@ def plan_order(primary, backup, count):
 
 
 def assert_roles_never_moved(vc, primary, backup, since=0):
-    """Only the original primary and backup ever held a routing-engine role (the pinning worked)."""
-    holders = {e['member'] for e in vc.events('role_change', since=since) if e['new'] in ('Master', 'Backup')}
-    assert holders <= {primary, backup}, vc.events('role_change', since=since)
+    """Only the original primary and backup held a routing-engine role (the pinning worked), but for the stand-in
+    backup the VC elected while the primary rebooted: the lowest linecard, which gave the role back to the old primary."""
+    changes = vc.events('role_change', since=since)
+    primary_left = next((e['seq'] for e in vc.events('member_leave', member=primary, since=since)), None)
+    back = next((e['seq'] for e in changes if e['member'] == primary and e['new'] == 'Backup'), None)
+    stand_ins = {e['member'] for e in changes if e['new'] in ('Master', 'Backup') and e['member'] not in (primary, backup)}
+    linecards = sorted(m.id for m in vc.members if m.id not in (primary, backup))
+    assert stand_ins <= set(linecards[:1]), changes
+    assert all(primary_left < e['seq'] < back for e in changes if e['member'] in stand_ins and e['new'] == 'Backup'), changes
 
 
 def assert_committed(vc, comments, since=0):
@@ -161,7 +167,7 @@ def test_four_members_with_ansible_playbook_then_rerun_changes_nothing(vcsim, im
     assert vc.roles() == {0: 'Linecard', 1: 'Linecard', 2: 'Backup', 3: 'Master'}
     assert result['health']['problems'] == [] and result['health']['ring_intact'] is True
     assert_roles_never_moved(vc, 2, 3, since)
-    assert_committed(vc, [PIN_COMMENT, RESTORE_COMMENT], since)
+    assert_committed(vc, [PIN_COMMENT, TEMPORARY_BACKUP_COMMENT, RESTORE_COMMENT], since)
     assert vc_stanza(vc) == original and result['roles_restored'] is True
     assert vc.bytes_received == image.stat().st_size
     # Live progress lines, one per event, naming member, serial and role.
@@ -245,6 +251,50 @@ def test_two_and_six_members_with_the_primary_not_at_member_0(vcsim, image, coun
     assert vc_stanza(vc) == original
 
 
+def test_six_members_keep_a_backup_while_the_primary_reboots_and_the_old_primary_ends_as_backup(vcsim, image):
+    primary, backup, stand_in = 4, 2, 0
+    vc = vcsim(vc_spec('vc6b', 6, primary, backup)).vc('vc6b')
+    since = vc.events()[-1]['seq'] + 1
+    result = upgrade(vc, image)
+    assert not result.get('failed'), result['msg']
+    assert_committed(vc, [PIN_COMMENT, TEMPORARY_BACKUP_COMMENT, RESTORE_COMMENT], since)
+    [left] = vc.events('member_leave', member=primary, since=since)
+    [rejoined] = vc.events('member_rejoin', member=primary, since=since)
+    took_backup = [e for e in vc.events('role_change', member=primary, since=since) if e['new'] == 'Backup']
+    assert len(took_backup) == 1 and took_backup[0]['seq'] > rejoined['seq']
+    # From the event log: the moment the primary left, the old backup became primary and the VC elected the stand-in
+    # backup (the next two events, one election); until the old primary took the backup role back (again one step,
+    # the stand-in stepping down), no other role changed. So a backup was there for the whole reboot.
+    changes = [(e['member'], e['new']) for e in vc.events('role_change', since=left['seq']) if e['seq'] <= took_backup[0]['seq']]
+    assert changes == [(backup, 'Master'), (stand_in, 'Backup'), (primary, 'Linecard'), (stand_in, 'Linecard'), (primary, 'Backup')]
+    after_leave = vc.events(since=left['seq'] + 1)[:2]
+    assert [(e['event'], e['member'], e['new']) for e in after_leave] == [('role_change', backup, 'Master'), ('role_change', stand_in, 'Backup')]
+    hand_back = vc.events(since=took_backup[0]['seq'] - 1)[:2]
+    assert [(e['event'], e['member'], e['new']) for e in hand_back] == [('role_change', stand_in, 'Linecard'), ('role_change', primary, 'Backup')]
+    # At the end: the old primary is the backup, the stand-in a linecard again, every member on the target.
+    assert vc.roles() == {0: 'Linecard', 1: 'Linecard', 2: 'Master', 3: 'Linecard', 4: 'Backup', 5: 'Linecard'}
+    assert all(m.version == NEW and m.present for m in vc.members)
+    assert result['health']['backup_member'] == primary and result['health']['problems'] == []
+    assert [e['message'] for e in result['events']][-1] == 'Successfully upgraded.'
+
+
+def test_default_mode_hands_the_role_of_a_failed_backup_to_an_upgraded_linecard(vcsim, image):
+    vc = vcsim(vc_spec('vc', 4, primary=0, backup=1, faults=[{'type': 'install_fails', 'member': 1}])).vc('vc')
+    original = vc_stanza(vc)
+    since = vc.events()[-1]['seq'] + 1
+    result = upgrade(vc, image)
+    assert not result.get('failed') and result['failed_members'] == [1], result['msg']
+    assert device_order(vc, since) == [('install_start', 2), ('install_start', 3), ('reboot_start', 2), ('reboot_start', 3),
+                                       ('install_start', 1), ('install_fail', 1), ('reboot_start', 1),
+                                       ('install_start', 0), ('reboot_start', 0)]
+    assert_committed(vc, [PIN_COMMENT, HANDOVER_COMMENT, TEMPORARY_BACKUP_COMMENT, RESTORE_COMMENT], since)
+    # The member on the old release was never primary: the upgraded linecard took over.
+    assert [e['member'] for e in vc.events('role_change', since=since) if e['new'] == 'Master'] == [2]
+    assert vc.roles() == {0: 'Backup', 1: 'Linecard', 2: 'Master', 3: 'Linecard'}
+    assert [m.version for m in vc.members] == [NEW, OLD, NEW, NEW]
+    assert vc_stanza(vc) == original
+
+
 def test_linecards_reboot_together_and_each_phase_waits_for_the_last(vcsim, image):
     vc = vcsim(vc_spec('vc', 4, primary=0, backup=1)).vc('vc')
     upgrade(vc, image)
@@ -295,7 +345,7 @@ def test_strict_mode_retries_a_failed_install_once_then_fails(vcsim, image):
     result = upgrade(vc, image, mode='strict', expected=expected_members(vc), topology='full')
     assert result['failed'] is True
     assert device_order(vc, since) == [('install_start', 2), ('install_fail', 2), ('install_start', 2), ('install_fail', 2)]
-    assert [e['type'] for e in result['events'][-2:]] == ['vc-member-image-installation-failed', 'vc-bootstrap-failed']
+    assert [e['type'] for e in result['events'][-1:]] == ['vc-member-image-installation-failed']
     assert vc_stanza(vc) == original
 
 
@@ -338,7 +388,7 @@ def test_the_controller_killed_mid_run_then_rerun_resumes(vcsim, image, tmp_path
     # The rerun waited for the backup to come back, skipped what was done and upgraded the primary only.
     assert device_order(vc, since) == plan_order(2, 3, 4)
     assert [(s['member_id'], s['action']) for s in result['plan'] if s['action'] == 'upgrade'] == [(2, 'upgrade')]
-    assert_committed(vc, [PIN_COMMENT, RESTORE_COMMENT], since)
+    assert_committed(vc, [PIN_COMMENT, TEMPORARY_BACKUP_COMMENT, RESTORE_COMMENT], since)
     assert vc_stanza(vc) == original and RECORD_GROUP not in vc_stanza_group_names(vc)
     assert all(m.version == NEW and m.present for m in vc.members)
     assert_roles_never_moved(vc, 2, 3, since)
