@@ -6,29 +6,22 @@ mode and a strict failure run through ansible-playbook; the other scenarios driv
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import http.server
 import json
 import os
 import signal
-import ssl
 import subprocess
 import sys
 import textwrap
-import threading
 
 import pytest
-from playbook import REPO, run_playbook, vc_host_vars
+from notification_sink import NotificationSink
+from playbook import run_playbook, vc_host_vars
 from vcsim import make_image
 from vcsim.testing import PASSWORD, USER
 
 from ansible_collections.junos.ztp.plugins.module_utils._vc_upgrade import (
     HANDOVER_COMMENT, PIN_COMMENT, RECORD_GROUP, RESTORE_COMMENT, TEMPORARY_BACKUP_COMMENT, PyezOperations, VcUpgrade)
-
-sys.path.insert(0, str(REPO / 'roles' / 'phone_home_server' / 'files'))
-from junos_ztp_phs.notifications import parse_legacy  # noqa: E402  pylint: disable=wrong-import-position
-from junos_ztp_phs.tls import write_self_signed  # noqa: E402  pylint: disable=wrong-import-position
 
 OLD, NEW = '21.4R3-S5.4', '22.4R3-S2.3'
 TIME_SCALE = 1.0 / 2000          # install 600 s -> 0.3 s, reboot 300 s -> 0.15 s
@@ -56,45 +49,10 @@ def software(image_path):
                                         'sha256': hashlib.sha256(image_path.read_bytes()).hexdigest()}]}
 
 
-class NotificationSink(http.server.ThreadingHTTPServer):
-    """An HTTPS endpoint that records what a phone-home server would receive (path, Basic-auth user, parsed body)."""
-
-    def __init__(self, directory):
-        self.cert, key = directory / 'cert.pem', directory / 'key.pem'
-        write_self_signed(str(self.cert), str(key), ['127.0.0.1'])
-        self.received = []
-        sink = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers['Content-Length']))
-                user, unused_colon, password = base64.b64decode(self.headers['Authorization'].split()[1]).decode().partition(':')
-                sink.received.append({'path': self.path, 'auth': user, 'password': password, 'content_type': self.headers['Content-Type'],
-                                      'notification': parse_legacy(body)})
-                self.send_response(201)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(('127.0.0.1', 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(self.cert), str(key))
-        self.socket = context.wrap_socket(self.socket, server_side=True)
-
-    @property
-    def url(self):
-        return 'https://127.0.0.1:%d/restconf/data/juniper-zerotouch-bootstrap-server:devices' % self.server_address[1]
-
-
 @pytest.fixture
 def notification_sink(tmp_path):
-    sink = NotificationSink(tmp_path)
-    thread = threading.Thread(target=sink.serve_forever, daemon=True)
-    thread.start()
-    yield sink
-    sink.shutdown()
-    sink.server_close()
+    with NotificationSink.running(tmp_path) as sink:
+        yield sink
 
 
 def connection(vc):
