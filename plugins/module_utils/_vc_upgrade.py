@@ -122,6 +122,10 @@ class InstallError(Exception):
     """request-package-add failed on a member; the message is the device's reason."""
 
 
+class ValidationUnsupported(Exception):
+    """The release does not offer request-package-validate: the configuration cannot be checked before the install."""
+
+
 def poll_interval(waited):
     return min(MAX_POLL_SECONDS, max(MIN_POLL_SECONDS, waited * POLL_FRACTION))
 
@@ -324,8 +328,9 @@ class PyezOperations:
     NETCONF session this object opened.
     """
 
-    def __init__(self, params, install_timeout=1800, cache_dir=None, report=lambda message: None):
+    def __init__(self, params, install_timeout=1800, cache_dir=None, report=lambda message: None, source='auto'):
         self.params = params
+        self.source = source
         self.install_timeout = install_timeout
         self.cache_dir = cache_dir
         self.report = report
@@ -371,7 +376,7 @@ class PyezOperations:
         stager = ImageStager(connect=self.open, report=self.report, check_mode=check_mode)
         stager.device = self.device
         try:
-            result = stager.stage_on(facts, software, cache_dir=self.cache_dir)
+            result = stager.stage_on(facts, software, source=self.source, cache_dir=self.cache_dir)
         except StageError as exc:
             raise UpgradeError('staging the image failed, nothing was installed: %s' % exc) from exc
         except DEVICE_ERRORS as exc:
@@ -382,20 +387,45 @@ class PyezOperations:
         return result
 
     def install(self, member_id, package):
-        """request system software add <package> member N no-validate; InstallError with the device's reason."""
+        """request system software add <package> member N no-validate; InstallError with the device's reason.
+
+        no-validate: the configuration was validated against the package once, before the first install (``validate``).
+        """
         try:
             reply = call_rpc(self.device, 'request_package_add', no_validate=True, package_name=package, member=str(member_id),
                              dev_timeout=self.install_timeout, ignore_warning=True)
         except DeviceRpcError as exc:
             raise InstallError(str(exc)) from exc
+        failure = self._package_failure(reply)
+        if failure:
+            raise InstallError(failure)
+
+    def validate(self, member_id, package):
+        """request system software validate <package> member N: None when it passes, else the device's reason.
+
+        Raises ValidationUnsupported when the release does not know the RPC (an rpc-error "syntax error").
+        """
+        try:
+            reply = call_rpc(self.device, 'request_package_validate', package_name=package, member=str(member_id),
+                             dev_timeout=self.install_timeout)
+        except DeviceRpcError as exc:
+            if 'syntax error' in str(exc):
+                raise ValidationUnsupported(str(exc)) from exc
+            return str(exc)
+        return self._package_failure(reply)
+
+    @staticmethod
+    def _package_failure(reply):
+        """The reason a package reply (<output>, <package-result>) reports a failure, or None."""
         if reply is None or reply is True:
-            return
+            return None
         # PyEZ returns the first child of <rpc-reply>; <output> and <package-result> are siblings under it.
         root = reply.getparent() if reply.getparent() is not None else reply
         outputs = [text.strip() for text in (o.text for o in root.iter('output')) if text and text.strip()]
         result = root.findtext('.//package-result')
         if result is not None and result.strip() != '0':
-            raise InstallError('package-result %s: %s' % (result.strip(), ' '.join(outputs) or 'no output'))
+            return 'package-result %s: %s' % (result.strip(), ' '.join(outputs) or 'no output')
+        return None
 
     def reboot(self, member_id):
         """request system reboot member N; a reply cut short by the session dropping (the primary's) means it started."""
@@ -445,8 +475,9 @@ class VcUpgrade:
     """
 
     def __init__(self, ops, software, mode='default', detection_timeout=900, emit=lambda event: None,
-                 check_mode=False, clock=time.monotonic, sleep=time.sleep):
+                 check_mode=False, clock=time.monotonic, sleep=time.sleep, validate=True):
         self.ops = ops
+        self.validate = validate
         self.software = software
         self.target = software['version']
         self.strict = mode == 'strict'
@@ -559,8 +590,31 @@ class VcUpgrade:
             return facts
         self.staging = self.ops.stage(facts, self.software, check_mode=False)
         self.changed = self.staging['changed']
+        if self.validate:
+            self._validate_configuration(facts)
         self._upgrade(facts, role_config)
         return self._read()
+
+    def _validate_configuration(self, facts):
+        """Check the committed configuration against each image once, before anything is installed or pinned.
+
+        The configuration is the whole VC's, so one member per image is enough. A failure stops the run with nothing
+        changed but the staged images (in either mode: a member that boots a release its configuration does not suit
+        may not come back). A release that does not offer the check gets a warning and the install goes on.
+        """
+        present = {m['member_id'] for m in facts['members'] if m['status'] == 'present'}
+        for image in self.staging['images']:
+            members = [member_id for member_id in image['members'] if member_id in present]
+            if not members:
+                continue
+            try:
+                failure = self.ops.validate(members[0], image['path'])
+            except ValidationUnsupported as exc:
+                self.warnings.append('the configuration was not validated against %s: the release does not offer it (%s)' % (image['path'], exc))
+                continue
+            if failure:
+                raise UpgradeError('nothing was upgraded: the committed configuration does not validate against %s (member %s): %s; '
+                                   'fix the configuration, or skip the check with validate: false' % (image['path'], members[0], failure))
 
     def _upgrade(self, facts, role_config):
         paths = {member_id: image['path'] for image in self.staging['images'] for member_id in image['members']}
@@ -915,6 +969,8 @@ class VcUpgrade:
             'members': members,
             'failed_members': failed_members,
             'sessions_opened': self.ops.sessions_opened,
+            # The last read, so that the next step (provision_vc's summary) need not open a session to read it again.
+            'virtual_chassis': facts,
             'roles_restored': self.roles_restored,
         }
         if staging is not None:

@@ -20,11 +20,9 @@ PLAYBOOK = REPO / 'playbooks' / 'provision_vc.yml'
 ROLE_TASKS = [
     'Check the ztp_* variables of every host of the play',
     'Note when provisioning of this host started',
-    'Read the Virtual Chassis before provisioning',
-    'Keep the Virtual Chassis as it was before provisioning',
     'Check the members and Virtual Chassis ports against the inventory',
+    'Keep the Virtual Chassis as it was before provisioning',
     'Stop on VCP check warnings',
-    'Stage the target images on the primary member',
     'Upgrade the members - linecards, then the backup, then the primary',
     'Run the pre-configuration scripts, commit the configuration, run the post-configuration scripts',
     'Read the Virtual Chassis after provisioning',
@@ -117,6 +115,10 @@ def test_provision_vc_upgrades_and_configures_in_batches_then_changes_nothing(vc
         assert summary['target_version'] == TARGET and summary['elapsed_seconds'] > 0
     assert summary_of(results, 'site-sw1')['topology_after'] == 'standalone'
     assert sorted(summary_of(results, 'site-vc1')['roles_after']) == ['0:PE3714106000', '1:PE3714106001', '2:PE3714106002']
+    # Each step passes on what it read: vcp_check (its read is the "before"), vc_upgrade (+1 for the primary's reboot,
+    # its last read is the "after"), apply_config - one NETCONF session per step that changes something or checks.
+    assert {host: sim.vc(host).sessions_opened for host in ('site-vc1', 'site-vc2', 'site-sw1')} == dict.fromkeys(('site-vc1', 'site-vc2', 'site-sw1'), 4)
+    sessions_before_rerun = {host: sim.vc(host).sessions_opened for host in ('site-vc1', 'site-vc2', 'site-sw1')}
 
     # serial: 2 - the second batch is not touched before the first is done, and the first batch runs side by side.
     first_batch_done = max(sim.vc(host).events('config_commit')[-1]['ts'] for host in ('site-vc1', 'site-vc2'))
@@ -128,6 +130,7 @@ def test_provision_vc_upgrades_and_configures_in_batches_then_changes_nothing(vc
     changed = [(r['host'], r['task']) for r in results if r['result'].get('changed')]
     assert changed == [], 'a second run changed something: %s' % changed
     assert all(set(summary_of(results, host)['versions_before'].values()) == {TARGET} for host in ('site-vc1', 'site-vc2', 'site-sw1'))
+    assert all(sim.vc(host).sessions_opened - sessions_before_rerun[host] == 3 for host in sessions_before_rerun)
 
 
 def test_without_virtual_chassis_steps_only_the_configuration_stage_runs(vcsim, tmp_path):
@@ -138,7 +141,7 @@ def test_without_virtual_chassis_steps_only_the_configuration_stage_runs(vcsim, 
                                                    '-e', 'provision_vc_virtual_chassis=false')
     assert returncode == 0, output[-6000:]
     ran = [task for task, status, _changed in host_results(results, 'site-sw1') if status != 'skipped']
-    assert ran == [ROLE_TASKS[0], ROLE_TASKS[1], ROLE_TASKS[8], ROLE_TASKS[SUMMARY]]
+    assert ran == [ROLE_TASKS[0], ROLE_TASKS[1], ROLE_TASKS[6], ROLE_TASKS[SUMMARY]]
     summary = summary_of(results, 'site-sw1')
     assert summary['configuration_changed'] is True and summary['versions_after'] == {} and summary['topology_after'] == '(not read)'
     vc = sim.vc('site-sw1')

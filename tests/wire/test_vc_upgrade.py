@@ -253,6 +253,28 @@ def test_default_mode_hands_the_role_of_a_failed_backup_to_an_upgraded_linecard(
     assert vc_stanza(vc) == original
 
 
+def test_the_configuration_is_validated_before_any_install_and_a_failure_changes_nothing(vcsim, image, pyez_device):
+    vc = vcsim(vc_spec('vc', 3, primary=1, backup=2, faults=[{'type': 'package_validation_fails'}])).vc('vc')
+    original = vc_stanza(vc)
+    since = vc.events()[-1]['seq'] + 1
+    result = upgrade(vc, image)
+    assert result['failed'] is True and 'does not validate against /var/tmp/%s (member 0)' % image.name in result['msg']
+    assert 'Validation failed' in result['msg'] and 'validate: false' in result['msg']
+    assert device_order(vc, since) == [] and vc.events('config_commit', since=since) == [] and vc_stanza(vc) == original
+    assert [(e['member'], e['passed']) for e in vc.events('package_validate', since=since)] == [(0, False)]
+    # Junos validates a package add unless it is told not to: the install stops before it starts.
+    reply = pyez_device(vc).rpc.request_package_add(package_name='/var/tmp/%s' % image.name, member='0')
+    assert reply.getparent().findtext('.//package-result').strip() == '1' and vc.events('install_start', since=since) == []
+
+    vc.clear_faults()
+    since = vc.events()[-1]['seq'] + 1
+    result = upgrade(vc, image)
+    assert not result.get('failed'), result['msg']
+    validated = vc.events('package_validate', since=since)
+    assert [(e['member'], e['passed']) for e in validated] == [(0, True)]
+    assert validated[0]['seq'] < vc.events('install_start', since=since)[0]['seq']
+
+
 def test_linecards_reboot_together_and_each_phase_waits_for_the_last(vcsim, image):
     vc = vcsim(vc_spec('vc', 4, primary=0, backup=1)).vc('vc')
     upgrade(vc, image)

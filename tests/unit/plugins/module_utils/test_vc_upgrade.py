@@ -72,7 +72,7 @@ class FakeVC:
     """The device-operations interface of _vc_upgrade over an in-memory Virtual Chassis."""
 
     def __init__(self, clock, members, config='<configuration/>', durations=None, never_returns=(), late=None,
-                 install_fails=None, staged=False, topology='ring', reverts=()):
+                 install_fails=None, staged=False, topology='ring', reverts=(), validation=None):
         self.clock = clock
         clock.on_advance = self._run_timers
         self.durations = dict(DURATIONS, **(durations or {}))
@@ -88,6 +88,8 @@ class FakeVC:
         self.topology = topology
         # members whose install reports success but does not take: they come back on the old version
         self.reverts = set(reverts)
+        # None: the configuration validates; a text: the device's reason it does not; 'unsupported': no such RPC
+        self.validation = validation
         # (time, {member id: role}) after every change of roles, to check that a backup was always there
         self.history = []
         self.timers = []
@@ -233,6 +235,14 @@ class FakeVC:
             raise InstallError('ERROR: fake failure on member %d' % member_id)
         if member_id not in self.reverts:
             self.members[member_id]['pending'] = NEW
+
+    def validate(self, member_id, package):
+        self._require_session()
+        self._log('validate', member_id)
+        assert package == PACKAGE
+        if self.validation == 'unsupported':
+            raise vcu.ValidationUnsupported('syntax error: request-package-validate')
+        return self.validation
 
     def reboot(self, member_id):
         self._require_session()
@@ -808,3 +818,28 @@ class TestBackupRole:
         assert fake.state() == {0: ('primary', OLD), 1: ('backup', OLD)}
         primary = next(m for m in result['members'] if m['member_id'] == 0)
         assert primary['outcome'] == 'not-attempted' and 'no upgraded linecard' in primary['detail']
+
+
+class TestValidation:
+    def test_the_configuration_is_validated_once_before_anything_is_pinned_or_installed(self):
+        clock, fake = vc(4, 0, 1)
+        result = upgrade(clock, fake)
+        assert not result.get('failed'), result['msg']
+        assert fake.ops('validate', 'commit', 'install')[:3] == [('validate', 0), ('commit', PIN_COMMENT), ('install', 2)]
+        assert fake.ops('validate') == [('validate', 0)]
+
+    def test_a_configuration_that_does_not_validate_stops_the_run_with_nothing_changed(self):
+        clock, fake = vc(4, 0, 1, config=ORIGINAL, validation='package-result 1: mgd: error: configuration check-out failed')
+        original = copy.deepcopy(fake.config)
+        result = upgrade(clock, fake)
+        assert result['failed'] is True and 'does not validate against %s (member 0)' % PACKAGE in result['msg']
+        assert 'validate: false' in result['msg']
+        assert fake.ops('install', 'reboot', 'commit') == [] and canonical(fake.config) == canonical(original)
+
+    def test_validation_can_be_skipped_and_a_release_without_it_gets_a_warning(self):
+        clock, fake = vc(4, 0, 1, validation='would fail')
+        runner = VcUpgrade(fake, SOFTWARE, detection_timeout=600, clock=clock, sleep=clock.sleep, validate=False)
+        assert not runner.run().get('failed') and fake.ops('validate') == []
+        clock, fake = vc(4, 0, 1, validation='unsupported')
+        result = upgrade(clock, fake)
+        assert not result.get('failed') and any('not validated' in warning for warning in result['warnings'])
