@@ -101,9 +101,9 @@ def main():
         image = make_image(workdir, NEW, 'ex-4300', 1 << 20)
         software = {'version': NEW, 'images': [{'models': ['ex4300-*'], 'file': image.name, 'local_path': str(image),
                                                 'sha256': hashlib.sha256(image.read_bytes()).hexdigest()}]}
+        scaled = [DEFAULT_DURATIONS[key] * options.time_scale for key in ('validate', 'install', 'reboot', 'shutdown', 'rejoin_as_linecard')]
         lines = ['Time scale %g (validate %.1f s, install %.1f s, reboot %.1f s, shutdown %.2f s, rejoin %.2f s real).' % (
-            options.time_scale, *(DEFAULT_DURATIONS[key] * options.time_scale
-                                  for key in ('validate', 'install', 'reboot', 'shutdown', 'rejoin_as_linecard'))), '',
+            options.time_scale, *scaled), '',
             '| members | critical path s | vc_upgrade task s | over the bound | NETCONF sessions | primary reboots | target sessions |',
             '|---|---|---|---|---|---|---|']
         single = {}

@@ -90,7 +90,7 @@ options:
         C(request system software validate) on the primary, as Junos and Juniper's own collection do by default.
         A configuration that does not validate stops the run with nothing changed but the staged image.
       - A release that does not offer the check gets a warning and the upgrade goes on without it.
-      - V(false) skips the check (the installs always send C(no-validate): the check runs once, not once per member).
+      - V(false) skips the check. The installs always send C(no-validate), since the check runs once, not once per member.
     type: bool
     default: true
   notification_url:

@@ -116,8 +116,8 @@ def test_reply_shapes_follow_the_real_samples(vc4, pyez_device):
     assert info.getparent().findtext("cli/banner") == "{master:0}"
     assert device.rpc.get_system_storage().getparent().findtext("cli/banner") == "{master:0}"
     engine = device.rpc.get_route_engine_information().find(".//route-engine")
-    assert [engine.findtext(name) is not None for name in ("temperature", "cpu-temperature", "cpu-idle", "load-average-one",
-                                                            "load-average-fifteen")] == [True] * 5
+    measured = ("temperature", "cpu-temperature", "cpu-idle", "load-average-one", "load-average-fifteen")
+    assert [engine.findtext(name) is not None for name in measured] == [True] * 5
     inventory = device.rpc.get_chassis_inventory()
     modules = [m.findtext("name") for m in inventory.findall(".//chassis/chassis-module")]
     assert modules[:4] == ["FPC 0", "FPC 1", "FPC 2", "FPC 3"] and modules[4:] == ["Routing Engine 0", "Routing Engine 1"]

@@ -62,11 +62,16 @@ def _validate(context, path, member_id):
     return lines, not failure
 
 
-def request_package_validate(context, request):
-    vc = context.vc
-    path = vc.fs.junos_path(required(request, "package-name"))
+def _package_request(context, request):
+    """(package path, target members, image info, ERROR lines) of a package-add or package-validate request."""
+    path = context.vc.fs.junos_path(required(request, "package-name"))
     members = target_members(context, request)
-    unused_info, errors = _check_package(vc, path, members)
+    info, errors = _check_package(context.vc, path, members)
+    return path, members, info, errors
+
+
+def request_package_validate(context, request):
+    path, members, unused_info, errors = _package_request(context, request)
     if errors:
         return _result(errors, 1)
     lines, passed = _validate(context, path, members[0])
@@ -75,9 +80,7 @@ def request_package_validate(context, request):
 
 def request_package_add(context, request):
     vc = context.vc
-    path = vc.fs.junos_path(required(request, "package-name"))
-    members = target_members(context, request)
-    info, errors = _check_package(vc, path, members)
+    path, members, info, errors = _package_request(context, request)
     if errors:
         return _result(["Installing package '%s' ..." % path] + errors, 1)
     if not flag(request, "no-validate"):

@@ -780,8 +780,8 @@ class TestBackupRole:
         assert not result.get('failed'), result['msg']
         temporary = fake.commits[1][1]
         assert fake.commits[1][0] == TEMPORARY_BACKUP_COMMENT
-        assert fake.priority(0) == 200 and [m.findtext('mastership-priority') for m in temporary.findall('virtual-chassis/member')
-                                             if m.findtext('name') == '0'] == ['1']
+        stand_in = [m.findtext('mastership-priority') for m in temporary.findall('virtual-chassis/member') if m.findtext('name') == '0']
+        assert stand_in == ['1'] and fake.priority(0) == 200
         primary_away = [roles for unused_when, roles in fake.history if roles[3] is None]
         assert primary_away and all(roles[0] == 'backup' for roles in primary_away if roles[5] == 'primary')
         assert fake.state() == {0: ('linecard', NEW), 1: ('linecard', NEW), 2: ('linecard', NEW), 3: ('backup', NEW),
