@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import copy
 import pathlib
+import queue
 import xml.etree.ElementTree as ET
 
 import pytest
+from ncclient.transport.session import NetconfBase
 
 from ansible_collections.junos.ztp.plugins.module_utils import _vc_upgrade as vcu
-from ansible_collections.junos.ztp.plugins.module_utils._connection import DeviceConnectionError
+from ansible_collections.junos.ztp.plugins.module_utils._connection import DeviceConnectionError, send_without_tick
 from ansible_collections.junos.ztp.plugins.module_utils._vc_upgrade import (
     HANDOVER_COMMENT, PIN_COMMENT, RECORD_GROUP, RESTORE_COMMENT, TEMPORARY_BACKUP_COMMENT, InstallError, RoleConfig, UpgradeError, VcUpgrade, plan_upgrade,
     poll_interval, role_pin_payload, role_restore_payload)
@@ -843,3 +845,44 @@ class TestValidation:
         clock, fake = vc(4, 0, 1, validation='unsupported')
         result = upgrade(clock, fake)
         assert not result.get('failed') and any('not validated' in warning for warning in result['warnings'])
+
+
+# -- the session writes each request at once (no reader-thread tick) ---------------------------------------------------
+
+class FakeNcclientSession:
+    """What send_without_tick touches of an ncclient SSHSession: connected, _q, _base, _transport_write, send."""
+
+    def __init__(self, base):
+        self.connected = True
+        self._q = queue.Queue()
+        self._base = NetconfBase.BASE_11 if base == '1.1' else NetconfBase.BASE_10
+        self.written = []
+
+    def _transport_write(self, data):
+        # Two bytes at a time: the wrapper must keep writing until everything is out.
+        self.written.append(data[:2])
+        return min(2, len(data))
+
+    def send(self, message):
+        self._q.put(message)
+
+
+class FakeDevice:
+    def __init__(self, session):
+        self._conn = type('Manager', (), {'_session': session})()
+
+
+@pytest.mark.parametrize('base, framed', [('1.0', b'<rpc/>]]>]]>'), ('1.1', b'\n#6\n<rpc/>\n##\n')])
+def test_requests_are_written_at_once_and_framed_as_ncclient_frames_them(base, framed):
+    session = FakeNcclientSession(base)
+    send_without_tick(FakeDevice(session))
+    session.send('<rpc/>')
+    assert b''.join(session.written) == framed and session._q.empty()
+
+
+def test_while_messages_wait_in_the_queue_new_ones_queue_behind_them():
+    session = FakeNcclientSession('1.0')
+    session._q.put('<hello/>')
+    send_without_tick(FakeDevice(session))
+    session.send('<rpc/>')
+    assert session.written == [] and [session._q.get(), session._q.get()] == ['<hello/>', '<rpc/>']
