@@ -54,6 +54,9 @@ def lower_bound(count, time_scale):
     """Real seconds of the critical path (see the module docstring)."""
     d = {key: value * time_scale for key, value in DEFAULT_DURATIONS.items()}
     reboot = d['shutdown'] + d['reboot']
+    if count == 1:
+        # A standalone switch: its install and reboot; it comes back as the primary, with no settling as a linecard.
+        return d['validate'] + d['install'] + reboot
     return d['validate'] + (count - 2) * d['install'] + (reboot if count > 2 else 0) + 2 * (d['install'] + reboot + d['rejoin_as_linecard'])
 
 

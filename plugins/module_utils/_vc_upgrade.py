@@ -37,8 +37,7 @@ except ImportError as exc:
     CONFIG_ERRORS = ()
 
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    CUT_SHORT_ERRORS, DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly, open_device, send_expecting_disconnect, send_without_tick,
-    wait_for_device)
+    CUT_SHORT_ERRORS, DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly, open_device, send_expecting_disconnect, send_without_tick)
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import image_for_model
 from ansible_collections.junos.ztp.plugins.module_utils._image_stage import (
     DEVICE_ERRORS, ImageStager, StageError)
@@ -107,11 +106,11 @@ RESTORE_COMMENT = 'junos.ztp vc_upgrade: restore roles'
 TEMPORARY_BACKUP_COMMENT = 'junos.ztp vc_upgrade: temporary backup for the primary reboot'
 HANDOVER_COMMENT = 'junos.ztp vc_upgrade: hand the backup role to an upgraded member'
 
-# Polling: the interval is 1/20 of the time already spent waiting, between 0.05 s and 2 s, so a wait
-# overshoots by at most ~5 % (or 0.05 s) whether a member takes seconds (a simulator) or ten minutes.
+# Polling: the interval is 1/50 of the time already spent waiting, between 0.05 s and 2 s, so a wait
+# overshoots by at most ~2 % (or 0.05 s) whether a member takes seconds (a simulator) or ten minutes.
 MIN_POLL_SECONDS = 0.05
 MAX_POLL_SECONDS = 2.0
-POLL_FRACTION = 0.05
+POLL_FRACTION = 0.02
 
 
 class UpgradeError(Exception):
@@ -348,11 +347,23 @@ class PyezOperations:
             close_quietly(self.device)
             self.device = None
 
-    def reconnect(self, timeout):
-        """Drop the current session and open a new one to the same address, waiting up to ``timeout`` seconds."""
+    def reconnect(self, timeout, clock=time.monotonic, sleep=time.sleep):
+        """Drop the current session and open a new one to the same address, trying for up to ``timeout`` seconds.
+
+        Attempts are spaced like the polls (poll_interval): a switch that is back in seconds (a standalone switch's
+        reboot on the simulator) is not waited for in fixed 2 s steps, one that takes ten minutes is not hammered.
+        """
         self.close()
-        self.device = send_without_tick(wait_for_device(self.params, max(timeout, 1.0),
-                                                        interval=min(MAX_POLL_SECONDS, max(MIN_POLL_SECONDS, timeout / 100))))
+        timeout = max(timeout, 1.0)
+        started = clock()
+        while self.device is None:
+            try:
+                self.device = send_without_tick(open_device(self.params))
+            except DeviceConnectionError as exc:
+                waited = clock() - started
+                if waited >= timeout:
+                    raise TimeoutError('%s did not come back within %d s: %s' % (self.params['host'], timeout, exc)) from exc
+                sleep(min(poll_interval(waited), timeout - waited))
         self.sessions_opened += 1
 
     def read(self):

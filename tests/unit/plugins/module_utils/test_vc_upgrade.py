@@ -364,7 +364,7 @@ def test_notifications_name_the_member_and_carry_the_table_2_message():
 
 def test_poll_interval_grows_with_the_wait_within_bounds():
     assert poll_interval(0) == vcu.MIN_POLL_SECONDS
-    assert poll_interval(10) == pytest.approx(0.5)
+    assert poll_interval(10) == pytest.approx(0.2)
     assert poll_interval(3600) == vcu.MAX_POLL_SECONDS
 
 
@@ -886,3 +886,26 @@ def test_while_messages_wait_in_the_queue_new_ones_queue_behind_them():
     send_without_tick(FakeDevice(session))
     session.send('<rpc/>')
     assert session.written == [] and [session._q.get(), session._q.get()] == ['<hello/>', '<rpc/>']
+
+
+def test_reconnect_spaces_its_attempts_like_the_polls_and_gives_up_at_the_timeout(monkeypatch):
+    clock = FakeClock()
+    attempts = []
+
+    def open_device(params):
+        attempts.append(clock.now)
+        if clock.now < 3.0:
+            raise DeviceConnectionError('refused')
+        return FakeDevice(None)
+
+    monkeypatch.setattr(vcu, 'open_device', open_device)
+    ops = vcu.PyezOperations({'host': '192.0.2.1'})
+    ops.reconnect(60, clock=clock, sleep=clock.sleep)
+    assert ops.sessions_opened == 1 and 3.0 <= attempts[-1] <= 3.0 * (1 + vcu.POLL_FRACTION) + vcu.MIN_POLL_SECONDS
+    gaps = [later - earlier for earlier, later in zip(attempts, attempts[1:])]
+    assert all(later >= earlier - 1e-9 for earlier, later in zip(gaps, gaps[1:])) and gaps[0] == pytest.approx(vcu.MIN_POLL_SECONDS)
+
+    clock = FakeClock()
+    monkeypatch.setattr(vcu, 'open_device', lambda params: (_ for _ in ()).throw(DeviceConnectionError('refused')))
+    with pytest.raises(TimeoutError, match='192.0.2.1 did not come back within 5 s: refused'):
+        vcu.PyezOperations({'host': '192.0.2.1'}).reconnect(5, clock=clock, sleep=clock.sleep)
