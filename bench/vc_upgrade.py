@@ -1,6 +1,6 @@
 """Virtual Chassis upgrade: junos.ztp.vc_upgrade's wall time against the critical path, sessions, and 20 VCs at once.
 
-    .venv/bin/python bench/vc_upgrade.py [--time-scale 0.01] [--members 2,4,6,8] [--vcs 20]
+    .venv/bin/python bench/vc_upgrade.py [--time-scale 0.01] [--members 1,2,4,6,8] [--vcs 20]
 
 Runs on the simulator (a separate process, as `python -m vcsim`) with scaled time: with --time-scale 0.01 a
 600 s install takes 6 s and a 300 s reboot 3 s. Every run first stages the image (junos.ztp.image_stage, not
