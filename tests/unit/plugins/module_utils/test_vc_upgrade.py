@@ -905,7 +905,10 @@ def test_reconnect_spaces_its_attempts_like_the_polls_and_gives_up_at_the_timeou
     gaps = [later - earlier for earlier, later in zip(attempts, attempts[1:])]
     assert all(later >= earlier - 1e-9 for earlier, later in zip(gaps, gaps[1:])) and gaps[0] == pytest.approx(vcu.MIN_POLL_SECONDS)
 
+    def refused(params):
+        raise DeviceConnectionError('refused')
+
     clock = FakeClock()
-    monkeypatch.setattr(vcu, 'open_device', lambda params: (_ for _ in ()).throw(DeviceConnectionError('refused')))
+    monkeypatch.setattr(vcu, 'open_device', refused)
     with pytest.raises(TimeoutError, match='192.0.2.1 did not come back within 5 s: refused'):
         vcu.PyezOperations({'host': '192.0.2.1'}).reconnect(5, clock=clock, sleep=clock.sleep)
