@@ -1,14 +1,15 @@
 """Virtual Chassis upgrade: junos.ztp.vc_upgrade's wall time against the critical path, sessions, and 20 VCs at once.
 
-    .venv/bin/python bench/vc_upgrade.py [--time-scale 0.01] [--members 2,4,6] [--vcs 20]
+    .venv/bin/python bench/vc_upgrade.py [--time-scale 0.01] [--members 1,2,4,6,8] [--vcs 20]
 
 Runs on the simulator (a separate process, as `python -m vcsim`) with scaled time: with --time-scale 0.01 a
 600 s install takes 6 s and a 300 s reboot 3 s. Every run first stages the image (junos.ztp.image_stage, not
 timed), then upgrades every member with junos.ztp.vc_upgrade through ansible-playbook; the upgrade task is timed
 by the bench_timer callback.
 
-1. One VC of 2, 4 and 6 members (primary not at member 0). The critical path lower bound, from the simulator's
-   durations: the linecard installs one after the other, one linecard reboot (shutdown + reboot), then the
+1. One VC of 2, 4, 6 and 8 members (primary not at member 0). The critical path lower bound, from the simulator's
+   durations: the configuration validated against the image once, the linecard installs one after the other,
+   one linecard reboot (shutdown + reboot), then the
    backup's and the primary's install + shutdown + reboot, each followed by the rejoin delay after which the
    member takes the backup role again (the VC's own settling, which the next step must wait for).
    Sessions: NETCONF sessions the VC saw during the task (the target is 1 + reboots of the primary = 2).
@@ -53,7 +54,10 @@ def lower_bound(count, time_scale):
     """Real seconds of the critical path (see the module docstring)."""
     d = {key: value * time_scale for key, value in DEFAULT_DURATIONS.items()}
     reboot = d['shutdown'] + d['reboot']
-    return (count - 2) * d['install'] + (reboot if count > 2 else 0) + 2 * (d['install'] + reboot + d['rejoin_as_linecard'])
+    if count == 1:
+        # A standalone switch: its install and reboot; it comes back as the primary, with no settling as a linecard.
+        return d['validate'] + d['install'] + reboot
+    return d['validate'] + (count - 2) * d['install'] + (reboot if count > 2 else 0) + 2 * (d['install'] + reboot + d['rejoin_as_linecard'])
 
 
 def events(sim, name, since):
@@ -92,7 +96,7 @@ def upgrade_fleet(workdir, names, count, time_scale, software):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--time-scale', type=float, default=0.01, help='real seconds per simulated second (0.01: a 600 s install takes 6 s)')
-    parser.add_argument('--members', default='2,4,6', help='VC sizes for the critical-path runs, comma separated')
+    parser.add_argument('--members', default='2,4,6,8', help='VC sizes for the critical-path runs, comma separated')
     parser.add_argument('--vcs', type=int, default=20, help='VCs upgraded at once (4 members each), with as many forks')
     options = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix='bench-vc-upgrade-'))
@@ -100,8 +104,9 @@ def main():
         image = make_image(workdir, NEW, 'ex-4300', 1 << 20)
         software = {'version': NEW, 'images': [{'models': ['ex4300-*'], 'file': image.name, 'local_path': str(image),
                                                 'sha256': hashlib.sha256(image.read_bytes()).hexdigest()}]}
-        lines = ['Time scale %g (install %.1f s, reboot %.1f s, shutdown %.2f s, rejoin %.2f s real).' % (
-            options.time_scale, *(DEFAULT_DURATIONS[key] * options.time_scale for key in ('install', 'reboot', 'shutdown', 'rejoin_as_linecard'))), '',
+        scaled = [DEFAULT_DURATIONS[key] * options.time_scale for key in ('validate', 'install', 'reboot', 'shutdown', 'rejoin_as_linecard')]
+        lines = ['Time scale %g (validate %.1f s, install %.1f s, reboot %.1f s, shutdown %.2f s, rejoin %.2f s real).' % (
+            options.time_scale, *scaled), '',
             '| members | critical path s | vc_upgrade task s | over the bound | NETCONF sessions | primary reboots | target sessions |',
             '|---|---|---|---|---|---|---|']
         single = {}

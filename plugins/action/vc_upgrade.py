@@ -12,7 +12,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.junos.ztp.plugins.module_utils._connection import CONNECTION_ARGUMENT_SPEC, HAS_PYEZ, PYEZ_IMPORT_ERROR
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import validate_host
-from ansible_collections.junos.ztp.plugins.module_utils._image_stage import HAS_TRANSFER_LIBRARIES, TRANSFER_IMPORT_ERROR
+from ansible_collections.junos.ztp.plugins.module_utils._image_stage import HAS_TRANSFER_LIBRARIES, SOURCES, TRANSFER_IMPORT_ERROR
 from ansible_collections.junos.ztp.plugins.module_utils._vc_upgrade import (
     CONFIG_IMPORT_ERROR, HAS_CONFIG_LIBRARIES, NOTIFICATION_CONTENT_TYPE, PyezOperations, VcUpgrade, describe_member, notification_body)
 from ansible_collections.junos.ztp.plugins.plugin_utils._device_action import DeviceActionBase
@@ -27,6 +27,8 @@ ARGUMENT_SPEC = dict(
     provisioning_mode={'type': 'str', 'choices': ['default', 'strict']},
     member_detection_timeout={'type': 'int'},
     install_timeout={'type': 'int', 'default': 1800},
+    validate={'type': 'bool', 'default': True},
+    image_source={'type': 'str', 'choices': list(SOURCES), 'default': 'auto'},
     notification_url={'type': 'str'},
     notification_ca_path={'type': 'path'},
 )
@@ -116,10 +118,10 @@ class ActionModule(DeviceActionBase):
                 notifier.post(event)
 
         ops = PyezOperations({option: params[option] for option in CONNECTION_OPTIONS}, install_timeout=params['install_timeout'],
-                             cache_dir=self.digest_cache_dir(),
+                             cache_dir=self.digest_cache_dir(), source=params['image_source'],
                              report=lambda message: display.display('%s | %s' % (host, message)))
         upgrade = VcUpgrade(ops, params['software'], mode=params['provisioning_mode'], detection_timeout=params['member_detection_timeout'],
-                            emit=emit, check_mode=self._task.check_mode)
+                            emit=emit, check_mode=self._task.check_mode, validate=params['validate'])
         result.update(upgrade.run(params['members'] or [], params['topology']))
         if notifier is not None and notifier.warnings():
             result['warnings'] = result.get('warnings', []) + notifier.warnings()

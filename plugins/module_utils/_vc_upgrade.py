@@ -37,7 +37,7 @@ except ImportError as exc:
     CONFIG_ERRORS = ()
 
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    CUT_SHORT_ERRORS, DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly, open_device, send_expecting_disconnect, wait_for_device)
+    CUT_SHORT_ERRORS, DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly, open_device, send_expecting_disconnect, send_without_tick)
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import image_for_model
 from ansible_collections.junos.ztp.plugins.module_utils._image_stage import (
     DEVICE_ERRORS, ImageStager, StageError)
@@ -51,7 +51,8 @@ JUNOS_ROLE = {'primary': 'Master', 'backup': 'Backup', 'linecard': 'Linecard'}
 RE_ROLES = ('primary', 'backup')
 
 # Notification types and messages: Table 2 of the VC seed, verbatim. Messages marked "ours" fill gaps the
-# table leaves (it has a reboot message for linecards only); docs/upgrade.md lists which is which.
+# table leaves (a reboot message for linecards only, nothing for a start refused in strict mode); docs/upgrade.md
+# lists every message and when it is sent.
 IMAGE_INSTALLED = 'vc-member-image-installed'
 IMAGE_INSTALLATION_FAILED = 'vc-member-image-installation-failed'
 REBOOT_INITIATED = 'vc-member-reboot-initiated'
@@ -66,13 +67,16 @@ MSG_LINECARDS_REBOOTING = 'Reboot initiated for Line Card members. Waiting for t
 MSG_BACKUP_REBOOTING = 'Reboot initiated for the Backup member. Waiting for the member to come back up.'  # ours
 MSG_PRIMARY_REBOOTING = ('Reboot initiated for the Master member. Waiting for the backup to take over '
                          'and the member to come back up.')  # ours
+MSG_STANDALONE_REBOOTING = 'Reboot initiated for the Master member. Waiting for the member to come back up.'  # ours
 MSG_NO_UPGRADE = 'No upgrade required.'
+MSG_SUCCESSFULLY_UPGRADED = 'Successfully upgraded.'
 MSG_DETECTED_UPGRADED = 'Member detected and successfully upgraded.'
 MSG_UPGRADE_FAILED = 'Upgrade failed !!!'
 MSG_DETECTED_NOT_UPGRADED = 'Member detected but upgrade failed !!!'
 MSG_NOT_DETECTED = 'Did not come up post image upgrade'
 MSG_STRICT_BOOTSTRAP_FAILURE = 'VC member bootstrap failure detected with Strict provisioning set.'
 MSG_STRICT_DETECTION_FAILURE = 'VC with detection failed members and Strict provisioning set.'
+MSG_STRICT_NOT_STARTED = 'VC does not match the intended members with Strict provisioning set. Nothing was upgraded.'  # ours
 
 # Per-member outcomes in the result.
 UPGRADED = 'upgraded'
@@ -90,17 +94,23 @@ FAILED_OUTCOMES = (INSTALL_FAILED, NOT_DETECTED, DETECTED_NOT_UPGRADED)
 # taking the backup role while the backup or the primary is rebooting.
 PINNED_RE_PRIORITY = 255
 PINNED_LINECARD_PRIORITY = 0
+# Before the primary reboots, one upgraded linecard becomes eligible with the lowest priority that is: the VC
+# elects it backup while the old primary is away (the seed: "the Virtual Chassis also elects a new backup"), and
+# the old primary (255) outranks it when it rejoins and takes the backup role back. It never preempts a 255.
+TEMPORARY_BACKUP_PRIORITY = 1
 RECORD_GROUP = 'junos-ztp-upgrade'
 RECORD_MACRO = 'junos-ztp-vc-upgrade'
 RECORD_KEY = 'original-virtual-chassis'
 PIN_COMMENT = 'junos.ztp vc_upgrade: pin roles'
 RESTORE_COMMENT = 'junos.ztp vc_upgrade: restore roles'
+TEMPORARY_BACKUP_COMMENT = 'junos.ztp vc_upgrade: temporary backup for the primary reboot'
+HANDOVER_COMMENT = 'junos.ztp vc_upgrade: hand the backup role to an upgraded member'
 
-# Polling: the interval is 1/20 of the time already spent waiting, between 0.05 s and 2 s, so a wait
-# overshoots by at most ~5 % (or 0.05 s) whether a member takes seconds (a simulator) or ten minutes.
+# Polling: the interval is 1/50 of the time already spent waiting, between 0.05 s and 2 s, so a wait
+# overshoots by at most ~2 % (or 0.05 s) whether a member takes seconds (a simulator) or ten minutes.
 MIN_POLL_SECONDS = 0.05
 MAX_POLL_SECONDS = 2.0
-POLL_FRACTION = 0.05
+POLL_FRACTION = 0.02
 
 
 class UpgradeError(Exception):
@@ -109,6 +119,10 @@ class UpgradeError(Exception):
 
 class InstallError(Exception):
     """request-package-add failed on a member; the message is the device's reason."""
+
+
+class ValidationUnsupported(Exception):
+    """The release does not offer request-package-validate: the configuration cannot be checked before the install."""
 
 
 def poll_interval(waited):
@@ -129,7 +143,9 @@ def describe_member(event):
     """``member 2 (PE3714100999, Linecard)``: how a member-specific notification names its member; None for the VC."""
     if event.get('member_id') is None:
         return None
-    return 'member %s (%s, %s)' % (event['member_id'], event.get('serial_number') or 'serial unknown', event.get('role') or 'NotPrsnt')
+    # The seed's member notifications name one of three roles; an absent member keeps the role it was last seen in.
+    details = [event.get('serial_number') or 'serial unknown'] + ([event['role']] if event.get('role') else [])
+    return 'member %s (%s)' % (event['member_id'], ', '.join(details))
 
 
 def notification_message(event):
@@ -274,10 +290,15 @@ def role_pin_payload(role_config, members):
     if had_stanza:
         group.append(_copy(role_config.stanza))
     configuration.append(group)
-    configuration.append(_element('virtual-chassis', children=[
-        _element('member', children=[_element('name', str(member_id)), _element('mastership-priority', str(priority))])
-        for member_id, priority in sorted(pinned_priorities(members).items())]))
+    configuration.extend(priority_payload(pinned_priorities(members)))
     return configuration
+
+
+def priority_payload(priorities):
+    """The <configuration> (action replace, which merges) that sets the mastership priority of some members."""
+    return _element('configuration', children=[_element('virtual-chassis', children=[
+        _element('member', children=[_element('name', str(member_id)), _element('mastership-priority', str(priority))])
+        for member_id, priority in sorted(priorities.items())])])
 
 
 def role_restore_payload(record):
@@ -306,8 +327,9 @@ class PyezOperations:
     NETCONF session this object opened.
     """
 
-    def __init__(self, params, install_timeout=1800, cache_dir=None, report=lambda message: None):
+    def __init__(self, params, install_timeout=1800, cache_dir=None, report=lambda message: None, source='auto'):
         self.params = params
+        self.source = source
         self.install_timeout = install_timeout
         self.cache_dir = cache_dir
         self.report = report
@@ -316,7 +338,7 @@ class PyezOperations:
         self.logged_into_member = None
 
     def open(self):
-        self.device = open_device(self.params)
+        self.device = send_without_tick(open_device(self.params))
         self.sessions_opened += 1
         return self.device
 
@@ -325,10 +347,23 @@ class PyezOperations:
             close_quietly(self.device)
             self.device = None
 
-    def reconnect(self, timeout):
-        """Drop the current session and open a new one to the same address, waiting up to ``timeout`` seconds."""
+    def reconnect(self, timeout, clock=time.monotonic, sleep=time.sleep):
+        """Drop the current session and open a new one to the same address, trying for up to ``timeout`` seconds.
+
+        Attempts are spaced like the polls (poll_interval): a switch that is back in seconds (a standalone switch's
+        reboot on the simulator) is not waited for in fixed 2 s steps, one that takes ten minutes is not hammered.
+        """
         self.close()
-        self.device = wait_for_device(self.params, max(timeout, 1.0), interval=min(MAX_POLL_SECONDS, max(MIN_POLL_SECONDS, timeout / 100)))
+        timeout = max(timeout, 1.0)
+        started = clock()
+        while self.device is None:
+            try:
+                self.device = send_without_tick(open_device(self.params))
+            except DeviceConnectionError as exc:
+                waited = clock() - started
+                if waited >= timeout:
+                    raise TimeoutError('%s did not come back within %d s: %s' % (self.params['host'], timeout, exc)) from exc
+                sleep(min(poll_interval(waited), timeout - waited))
         self.sessions_opened += 1
 
     def read(self):
@@ -352,7 +387,7 @@ class PyezOperations:
         stager = ImageStager(connect=self.open, report=self.report, check_mode=check_mode)
         stager.device = self.device
         try:
-            result = stager.stage_on(facts, software, cache_dir=self.cache_dir)
+            result = stager.stage_on(facts, software, source=self.source, cache_dir=self.cache_dir)
         except StageError as exc:
             raise UpgradeError('staging the image failed, nothing was installed: %s' % exc) from exc
         except DEVICE_ERRORS as exc:
@@ -363,20 +398,45 @@ class PyezOperations:
         return result
 
     def install(self, member_id, package):
-        """request system software add <package> member N no-validate; InstallError with the device's reason."""
+        """request system software add <package> member N no-validate; InstallError with the device's reason.
+
+        no-validate: the configuration was validated against the package once, before the first install (``validate``).
+        """
         try:
             reply = call_rpc(self.device, 'request_package_add', no_validate=True, package_name=package, member=str(member_id),
                              dev_timeout=self.install_timeout, ignore_warning=True)
         except DeviceRpcError as exc:
             raise InstallError(str(exc)) from exc
+        failure = self._package_failure(reply)
+        if failure:
+            raise InstallError(failure)
+
+    def validate(self, member_id, package):
+        """request system software validate <package> member N: None when it passes, else the device's reason.
+
+        Raises ValidationUnsupported when the release does not know the RPC (an rpc-error "syntax error").
+        """
+        try:
+            reply = call_rpc(self.device, 'request_package_validate', package_name=package, member=str(member_id),
+                             dev_timeout=self.install_timeout)
+        except DeviceRpcError as exc:
+            if 'syntax error' in str(exc):
+                raise ValidationUnsupported(str(exc)) from exc
+            return str(exc)
+        return self._package_failure(reply)
+
+    @staticmethod
+    def _package_failure(reply):
+        """The reason a package reply (<output>, <package-result>) reports a failure, or None."""
         if reply is None or reply is True:
-            return
+            return None
         # PyEZ returns the first child of <rpc-reply>; <output> and <package-result> are siblings under it.
         root = reply.getparent() if reply.getparent() is not None else reply
         outputs = [text.strip() for text in (o.text for o in root.iter('output')) if text and text.strip()]
         result = root.findtext('.//package-result')
         if result is not None and result.strip() != '0':
-            raise InstallError('package-result %s: %s' % (result.strip(), ' '.join(outputs) or 'no output'))
+            return 'package-result %s: %s' % (result.strip(), ' '.join(outputs) or 'no output')
+        return None
 
     def reboot(self, member_id):
         """request system reboot member N; a reply cut short by the session dropping (the primary's) means it started."""
@@ -426,8 +486,9 @@ class VcUpgrade:
     """
 
     def __init__(self, ops, software, mode='default', detection_timeout=900, emit=lambda event: None,
-                 check_mode=False, clock=time.monotonic, sleep=time.sleep):
+                 check_mode=False, clock=time.monotonic, sleep=time.sleep, validate=True):
         self.ops = ops
+        self.validate = validate
         self.software = software
         self.target = software['version']
         self.strict = mode == 'strict'
@@ -449,6 +510,8 @@ class VcUpgrade:
         self.changed = False
         self.record = None
         self.roles_restored = None
+        self.preprovisioned = False
+        self.temporary_backup = None
 
     # -- events and polls -----------------------------------------------------------------------------
 
@@ -466,7 +529,8 @@ class VcUpgrade:
             if member.get('serial_number'):
                 self.identity[member_id] = {'serial_number': member['serial_number'], 'model': member.get('model')}
             present = member['status'] == 'present'
-            self.roles[member_id] = member.get('role') if present else None
+            if present:
+                self.roles[member_id] = member.get('role')
             if present and member.get('role') == 'primary':
                 self.primary_serial = member.get('serial_number')
         return members
@@ -523,7 +587,7 @@ class VcUpgrade:
                 ALREADY_CURRENT if step['from_version'] == self.target else NOT_PRESENT
         if self.plan['problems']:
             if self.strict:
-                self.emit(BOOTSTRAP_FAILED, MSG_STRICT_BOOTSTRAP_FAILURE, detail='; '.join(self.plan['problems']))
+                self.emit(BOOTSTRAP_FAILED, MSG_STRICT_NOT_STARTED, detail='; '.join(self.plan['problems']))
             raise UpgradeError('nothing was upgraded: ' + '; '.join(self.plan['problems']))
         work = [step for step in self.plan['steps'] if step['action'] == 'upgrade']
         if self.check_mode:
@@ -537,8 +601,31 @@ class VcUpgrade:
             return facts
         self.staging = self.ops.stage(facts, self.software, check_mode=False)
         self.changed = self.staging['changed']
+        if self.validate:
+            self._validate_configuration(facts)
         self._upgrade(facts, role_config)
         return self._read()
+
+    def _validate_configuration(self, facts):
+        """Check the committed configuration against each image once, before anything is installed or pinned.
+
+        The configuration is the whole VC's, so one member per image is enough. A failure stops the run with nothing
+        changed but the staged images (in either mode: a member that boots a release its configuration does not suit
+        may not come back). A release that does not offer the check gets a warning and the install goes on.
+        """
+        present = {m['member_id'] for m in facts['members'] if m['status'] == 'present'}
+        for image in self.staging['images']:
+            members = [member_id for member_id in image['members'] if member_id in present]
+            if not members:
+                continue
+            try:
+                failure = self.ops.validate(members[0], image['path'])
+            except ValidationUnsupported as exc:
+                self.warnings.append('the configuration was not validated against %s: the release does not offer it (%s)' % (image['path'], exc))
+                continue
+            if failure:
+                raise UpgradeError('nothing was upgraded: the committed configuration does not validate against %s (member %s): %s; '
+                                   'fix the configuration, or skip the check with validate: false' % (image['path'], members[0], failure))
 
     def _upgrade(self, facts, role_config):
         paths = {member_id: image['path'] for image in self.staging['images'] for member_id in image['members']}
@@ -546,8 +633,13 @@ class VcUpgrade:
         self._upgrade_linecards(upgrades(self.plan, 'linecards'), paths)
         for step in upgrades(self.plan, 'backup'):
             self._upgrade_backup(step['member_id'], paths)
+        backup = next((step['member_id'] for step in self.plan['steps'] if step['phase'] == 'backup'), None)
         for step in upgrades(self.plan, 'primary'):
-            self._upgrade_primary(step['member_id'], paths)
+            if backup is None or self._backup_is_upgraded(backup) or self._hand_over_backup_role(backup, step['member_id']):
+                self._upgrade_primary(step['member_id'], paths)
+        upgraded = [s['member_id'] for s in self.plan['steps'] if s['action'] == 'upgrade']
+        if all(self.outcomes.get(member_id) == UPGRADED for member_id in upgraded):
+            self.emit(UPGRADE_SUCCESS, MSG_SUCCESSFULLY_UPGRADED)
 
     def _read_quietly(self):
         """The Virtual Chassis as it is after a failure, for the result; None when it cannot be read."""
@@ -582,6 +674,7 @@ class VcUpgrade:
 
     def _pin(self, role_config, facts):
         """Commit the pinned priorities with the record; not again on a resumed run, never on a preprovisioned VC."""
+        self.preprovisioned = role_config.preprovisioned
         if role_config.preprovisioned or role_config.recorded:
             # A preprovisioned Virtual Chassis fixes its routing engines by configuration: nothing to pin.
             return
@@ -642,15 +735,9 @@ class VcUpgrade:
         self.details[member_id] = detail
         if self.strict:
             self.emit(IMAGE_INSTALLATION_FAILED, MSG_INSTALL_FAILED, member_id, detail)
-            self.emit(BOOTSTRAP_FAILED, MSG_STRICT_BOOTSTRAP_FAILURE, detail='member %s: %s' % (member_id, detail))
             raise UpgradeError('strict provisioning: the image failed to install on member %s (%s)' % (member_id, detail))
         self.emit(UPGRADE_FAILED, MSG_UPGRADE_FAILED, member_id, detail)
         return False
-
-    def _reboot(self, member_ids, message):
-        for member_id in member_ids:
-            self.ops.reboot(member_id)
-            self.emit(REBOOT_INITIATED, message, member_id)
 
     def _upgrade_linecards(self, steps, paths):
         installed = []
@@ -660,27 +747,94 @@ class VcUpgrade:
                 installed.append(step['member_id'])
         if not installed:
             return
-        # "reboots them all at the same time": Junos takes one member per request, so the requests go back to back.
+        # "reboots them all at the same time": Junos takes one member per request, so the requests go back to back;
+        # Table 2's message is about the linecards together, so it is sent once.
         started = self.clock()
-        self._reboot(installed, MSG_LINECARDS_REBOOTING)
-        self._detect_with_retry(installed, started, paths, MSG_LINECARDS_REBOOTING, settle=False)
+        for member_id in installed:
+            self.ops.reboot(member_id)
+        self.emit(REBOOT_INITIATED, MSG_LINECARDS_REBOOTING)
+        self._detect_with_retry(installed, started, paths, settle=False)
 
     def _upgrade_backup(self, member_id, paths):
         if not self._install(member_id, paths[member_id], MSG_INSTALLED_REBOOT):
             return
         started = self.clock()
-        self._reboot([member_id], MSG_BACKUP_REBOOTING)
-        self._detect_with_retry([member_id], started, paths, MSG_BACKUP_REBOOTING, settle=True)
+        self.ops.reboot(member_id)
+        self.emit(REBOOT_INITIATED, MSG_BACKUP_REBOOTING, member_id)
+        self._detect_with_retry([member_id], started, paths, settle=True)
 
     def _upgrade_primary(self, member_id, paths):
         if not self._install(member_id, paths[member_id], MSG_INSTALLED_REBOOT):
             return
         self._wait_for_backup(member_id)
+        standalone = all(other == member_id for other in self.roles)
+        if not standalone:
+            self._elect_temporary_backup(member_id)
         started = self.clock()
         self.ops.reboot(member_id)
-        self.emit(REBOOT_INITIATED, MSG_PRIMARY_REBOOTING, member_id)
+        self.emit(REBOOT_INITIATED, MSG_STANDALONE_REBOOTING if standalone else MSG_PRIMARY_REBOOTING, member_id)
         self._await_switchover(member_id, started + self.detection_timeout)
-        self._detect_with_retry([member_id], started, paths, MSG_BACKUP_REBOOTING, settle=True)
+        self._detect_with_retry([member_id], started, paths, settle=True)
+
+    def _on_target(self, exclude=()):
+        """Present linecards that run the target, by member ID: the members that may stand in for the backup."""
+        versions = self.ops.versions()
+        return [m['member_id'] for m in sorted(self._roles(self.clock() + self.detection_timeout), key=lambda m: m['member_id'])
+                if m['status'] == 'present' and m.get('role') == 'linecard' and m['member_id'] not in exclude
+                and versions.get(m['member_id']) == self.target]
+
+    def _elect_temporary_backup(self, primary_id):
+        """Let the VC elect a backup while the primary reboots: one upgraded linecard becomes eligible (priority 1).
+
+        The pinned linecards (priority 0) could never be elected, which would leave the VC without a backup for the
+        whole reboot. The old primary keeps 255 and takes the backup role back when it rejoins; the restore commit
+        puts the user's priorities back. Nothing is done on a VC that was not pinned (preprovisioned).
+        """
+        if self.record is None or self.preprovisioned:
+            return
+        candidates = self._on_target(exclude=(primary_id,))
+        if not candidates:
+            self.warnings.append('no linecard runs %s, so no member can stand in as backup while member %s (the primary) '
+                                 'reboots' % (self.target, primary_id))
+            return
+        self.ops.commit(priority_payload({candidates[0]: TEMPORARY_BACKUP_PRIORITY}), TEMPORARY_BACKUP_COMMENT)
+        self.temporary_backup = candidates[0]
+
+    def _backup_is_upgraded(self, backup_id):
+        return self.outcomes.get(backup_id) in (UPGRADED, ALREADY_CURRENT)
+
+    def _hand_over_backup_role(self, backup_id, primary_id):
+        """Default mode, the backup failed: an upgraded linecard takes its role, so the primary that follows runs the target.
+
+        Returns whether the primary may be upgraded. Rebooting the primary would make the failed backup (old release)
+        the primary of members on the new one, so the role goes to an upgraded linecard first: its priority is raised
+        to the routing engines' 255 and the failed backup's set to 0, and the failed backup, when present, is rebooted
+        (its install did not happen or did not take, so it comes back on the release it runs) so that the VC elects the
+        upgraded member. With no upgraded linecard the primary is left as it is: the VC keeps a primary and a backup on
+        the same release.
+        """
+        candidates = [] if self.preprovisioned or self.record is None else self._on_target(exclude=(primary_id, backup_id))
+        if not candidates:
+            self.outcomes[primary_id] = NOT_ATTEMPTED
+            self.details[primary_id] = ('not upgraded: backup member %s is not on %s and no upgraded linecard can take its role, '
+                                        'so the primary keeps the Virtual Chassis on its release' % (backup_id, self.target))
+            return False
+        successor = candidates[0]
+        self.ops.commit(priority_payload({successor: PINNED_RE_PRIORITY, backup_id: PINNED_LINECARD_PRIORITY}), HANDOVER_COMMENT)
+        started = self.clock()
+        deadline = started + self.detection_timeout
+        members = {m['member_id']: m for m in self._roles(deadline)}
+        if members.get(backup_id, {}).get('status') == 'present':
+            self.ops.reboot(backup_id)
+            self.emit(REBOOT_INITIATED, MSG_BACKUP_REBOOTING, backup_id, 'member %s takes the backup role' % successor)
+        while members.get(successor, {}).get('role') != 'backup':
+            if self.clock() >= deadline:
+                self.outcomes[primary_id] = NOT_ATTEMPTED
+                self.details[primary_id] = 'not upgraded: member %s did not take the backup role from member %s' % (successor, backup_id)
+                return False
+            self._pause(started)
+            members = {m['member_id']: m for m in self._roles(deadline)}
+        return True
 
     def _wait_for_backup(self, primary_id):
         """Before the primary reboots, a member that can be backup must hold the role (a rejoined one may still be settling)."""
@@ -759,23 +913,35 @@ class VcUpgrade:
             else:
                 self.emit(UPGRADE_FAILED, MSG_DETECTED_NOT_UPGRADED, member_id, self.details[member_id])
 
-    def _detect_with_retry(self, member_ids, started, paths, reboot_message, settle):
+    def _detect_with_retry(self, member_ids, started, paths, settle):
         failed = self._detect(member_ids, started, settle)
         if not failed:
             return
         self._report_detection_failures(failed)
         if not self.strict:
             return
+        linecards = not settle
+        if linecards:
+            # Table 2 ties this message to linecards that did not all come up after their reboot.
+            self.emit(BOOTSTRAP_FAILED, MSG_STRICT_BOOTSTRAP_FAILURE,
+                      detail='; '.join('member %s: %s' % (member_id, self.details[member_id]) for member_id in sorted(failed)))
         # Strict: "retry to bootstrap and detect members that failed". A member back on the old version is
         # installed and rebooted again; one that is not back gets a second detection window.
         retry_started = self.clock()
         again = [member_id for member_id, outcome in sorted(failed.items()) if outcome == DETECTED_NOT_UPGRADED]
         for member_id in again:
             self._install(member_id, paths[member_id], MSG_INSTALLED_REBOOT)
-        self._reboot(again, reboot_message)
+        for member_id in again:
+            self.ops.reboot(member_id)
+        if again:
+            if linecards:
+                self.emit(REBOOT_INITIATED, MSG_LINECARDS_REBOOTING)
+            else:
+                self.emit(REBOOT_INITIATED, MSG_BACKUP_REBOOTING if self.roles.get(again[0]) == 'backup' else MSG_PRIMARY_REBOOTING, again[0])
         failed = self._detect(sorted(failed), retry_started, settle)
         if failed:
             self._report_detection_failures(failed)
+            # "upon checking again, finds that one or more of them still failed to come up"
             self.emit(BOOTSTRAP_FAILED, MSG_STRICT_DETECTION_FAILURE,
                       detail='; '.join('member %s: %s' % (member_id, self.details[member_id]) for member_id in sorted(failed)))
             raise UpgradeError('strict provisioning: member(s) %s failed member detection twice'
@@ -814,6 +980,8 @@ class VcUpgrade:
             'members': members,
             'failed_members': failed_members,
             'sessions_opened': self.ops.sessions_opened,
+            # The last read, so that the next step (provision_vc's summary) need not open a session to read it again.
+            'virtual_chassis': facts,
             'roles_restored': self.roles_restored,
         }
         if staging is not None:

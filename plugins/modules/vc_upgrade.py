@@ -73,9 +73,26 @@ options:
     type: int
   install_timeout:
     description:
-      - Seconds one member's C(request system software add) may take.
+      - Seconds one member's C(request system software add) may take (also the validation's limit).
     type: int
     default: 1800
+  image_source:
+    description:
+      - Where each image comes from when it is not on the primary yet, as the O(junos.ztp.image_stage#module:source) option
+        (C(auto) - C(local_path) when given, else C(url); C(controller); C(url)). The upgrade stages the images itself, so a
+        separate M(junos.ztp.image_stage) task is only needed to stage ahead of the upgrade window.
+    type: str
+    choices: [auto, controller, url]
+    default: auto
+  validate:
+    description:
+      - Before anything is installed, check the committed configuration against each image with
+        C(request system software validate) on the primary, as Junos and Juniper's own collection do by default.
+        A configuration that does not validate stops the run with nothing changed but the staged image.
+      - A release that does not offer the check gets a warning and the upgrade goes on without it.
+      - V(false) skips the check. The installs always send C(no-validate), since the check runs once, not once per member.
+    type: bool
+    default: true
   notification_url:
     description:
       - Base URL of the phone-home server's device collection, for example
@@ -253,6 +270,12 @@ sessions_opened:
   description: NETCONF sessions opened - 1, plus 1 for the primary's reboot.
   returned: always
   type: int
+virtual_chassis:
+  description:
+    - The Virtual Chassis as the last read saw it (after the upgrade, or as it is in check mode), in the structure of
+      RV(junos.ztp.vc_facts#module:ansible_facts.junos_ztp_vc); null when it could not be read.
+  returned: always
+  type: dict
 roles_restored:
   description: True when the recorded role configuration was put back, false when that failed (run the task again), null when
     nothing was pinned.

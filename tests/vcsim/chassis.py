@@ -213,12 +213,20 @@ class Chassis:
                     self._set_role(member, MASTER if member.id == master else BACKUP if member.id == backup else LINECARD)
 
     def set_priorities(self, priorities, preprovisioned):
-        """Committed configuration changed; takes effect at the next election (no preemption)."""
+        """Committed configuration changed; takes effect at the next election (no preemption).
+
+        [guess] A VC that has a master but no backup elects one as soon as a member becomes eligible.
+        """
         with self.lock:
             self.preprovisioned = preprovisioned
             for member_id, priority in priorities.items():
                 if member_id in self.members:
                     self.members[member_id].priority = priority
+            master = self._holder(MASTER)
+            if master is not None and self._holder(BACKUP) is None:
+                chosen = elect_backup(self._candidates(include_rejoining=False), master.id)
+                if chosen is not None:
+                    self._set_role(self.members[chosen], BACKUP)
 
     def _elect_after_loss(self):
         master, backup = self._holder(MASTER), self._holder(BACKUP)

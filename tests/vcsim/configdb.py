@@ -176,10 +176,11 @@ class ConfigDB:
             self._lock_owner = session
 
     def unlock(self, session):
+        """Release the lock; like Junos, uncommitted changes made under it are discarded."""
         with self._lock:
             if self._lock_owner != session:
                 raise ConfigError("configuration database not locked")
-            self._lock_owner = None
+            self._release_lock(session)
 
     def open(self, session, mode):
         with self._lock:

@@ -35,6 +35,9 @@ FAULT_KINDS = {
     "mixed_mode": {},
     # The member reports this serial number instead of the one in the spec.
     "unexpected_serial": {"member": (int, REQUIRED), "serial": (str, REQUIRED)},
+    # The committed configuration does not validate against any package (request-package-validate, and
+    # request-package-add without no-validate).
+    "package_validation_fails": {},
 }
 
 ONE_SHOT = frozenset(("corrupt_next_upload", "drop_session"))

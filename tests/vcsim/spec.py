@@ -17,6 +17,7 @@ from .faults import FaultError, validate_fault
 # Simulated seconds; see docs/simulator.md for where the EX4300 figures come from.
 DEFAULT_DURATIONS = {
     "install": 600.0,             # request system software add, per member
+    "validate": 120.0,            # checking the configuration against a package (validate, or add without no-validate)
     "reboot": 300.0,              # a rebooting member is out of the VC this long
     "shutdown": 5.0,              # from the reboot reply to the member leaving the VC
     "rejoin_as_linecard": 30.0,   # a rejoined RE-capable member stays Linecard this long

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from notification_sink import NotificationSink
 from playbook import CALLBACKS, REPO, vc_host_vars
 from vcsim import make_image
 from vcsim.testing import FAST_TIME_SCALE
@@ -19,16 +20,16 @@ PLAYBOOK = REPO / 'playbooks' / 'provision_vc.yml'
 ROLE_TASKS = [
     'Check the ztp_* variables of every host of the play',
     'Note when provisioning of this host started',
-    'Read the Virtual Chassis before provisioning',
-    'Keep the Virtual Chassis as it was before provisioning',
     'Check the members and Virtual Chassis ports against the inventory',
+    'Keep the Virtual Chassis as it was before provisioning',
     'Stop on VCP check warnings',
-    'Stage the target images on the primary member',
     'Upgrade the members - linecards, then the backup, then the primary',
     'Run the pre-configuration scripts, commit the configuration, run the post-configuration scripts',
     'Read the Virtual Chassis after provisioning',
     'Summarise the provisioning of this host',
+    'Report bootstrap completion to the phone-home server',
 ]
+SUMMARY = ROLE_TASKS.index('Summarise the provisioning of this host')
 VC_MEMBERS = {
     'site-vc1': [('PE3714106000', 'ex4300-48p', 'routing-engine', 255), ('PE3714106001', 'ex4300-48p', 'routing-engine', 255),
                  ('PE3714106002', 'ex4300-48t', 'line-card', 0)],
@@ -91,7 +92,7 @@ def host_results(results, host):
 
 
 def summary_of(results, host):
-    return next(r['result']['msg'] for r in results if r['host'] == host and role_task(r) == ROLE_TASKS[-1])
+    return next(r['result']['msg'] for r in results if r['host'] == host and role_task(r) == ROLE_TASKS[SUMMARY])
 
 
 def test_provision_vc_upgrades_and_configures_in_batches_then_changes_nothing(vcsim, tmp_path):
@@ -114,6 +115,10 @@ def test_provision_vc_upgrades_and_configures_in_batches_then_changes_nothing(vc
         assert summary['target_version'] == TARGET and summary['elapsed_seconds'] > 0
     assert summary_of(results, 'site-sw1')['topology_after'] == 'standalone'
     assert sorted(summary_of(results, 'site-vc1')['roles_after']) == ['0:PE3714106000', '1:PE3714106001', '2:PE3714106002']
+    # Each step passes on what it read: vcp_check (its read is the "before"), vc_upgrade (+1 for the primary's reboot,
+    # its last read is the "after"), apply_config - one NETCONF session per step that changes something or checks.
+    assert {host: sim.vc(host).sessions_opened for host in ('site-vc1', 'site-vc2', 'site-sw1')} == dict.fromkeys(('site-vc1', 'site-vc2', 'site-sw1'), 4)
+    sessions_before_rerun = {host: sim.vc(host).sessions_opened for host in ('site-vc1', 'site-vc2', 'site-sw1')}
 
     # serial: 2 - the second batch is not touched before the first is done, and the first batch runs side by side.
     first_batch_done = max(sim.vc(host).events('config_commit')[-1]['ts'] for host in ('site-vc1', 'site-vc2'))
@@ -125,6 +130,7 @@ def test_provision_vc_upgrades_and_configures_in_batches_then_changes_nothing(vc
     changed = [(r['host'], r['task']) for r in results if r['result'].get('changed')]
     assert changed == [], 'a second run changed something: %s' % changed
     assert all(set(summary_of(results, host)['versions_before'].values()) == {TARGET} for host in ('site-vc1', 'site-vc2', 'site-sw1'))
+    assert all(sim.vc(host).sessions_opened - sessions_before_rerun[host] == 3 for host in sessions_before_rerun)
 
 
 def test_without_virtual_chassis_steps_only_the_configuration_stage_runs(vcsim, tmp_path):
@@ -135,7 +141,7 @@ def test_without_virtual_chassis_steps_only_the_configuration_stage_runs(vcsim, 
                                                    '-e', 'provision_vc_virtual_chassis=false')
     assert returncode == 0, output[-6000:]
     ran = [task for task, status, _changed in host_results(results, 'site-sw1') if status != 'skipped']
-    assert ran == [ROLE_TASKS[0], ROLE_TASKS[1], ROLE_TASKS[8], ROLE_TASKS[10]]
+    assert ran == [ROLE_TASKS[0], ROLE_TASKS[1], ROLE_TASKS[6], ROLE_TASKS[SUMMARY]]
     summary = summary_of(results, 'site-sw1')
     assert summary['configuration_changed'] is True and summary['versions_after'] == {} and summary['topology_after'] == '(not read)'
     vc = sim.vc('site-sw1')
@@ -167,3 +173,42 @@ def test_a_malformed_inventory_fails_before_any_device_is_contacted(vcsim, tmp_p
     ]
     for name in ('site-vc1', 'site-vc2', 'site-sw1'):
         assert sim.vc(name).sessions_opened == 0, '%s was contacted' % name
+
+
+class Reported:
+    """What the phone-home server's state_of reads from a stored notification."""
+
+    def __init__(self, received):
+        self.type = received['notification'][0]
+
+
+def test_the_phone_home_server_hears_how_provisioning_ended(vcsim, tmp_path):
+    from junos_ztp_phs.notifications import state_of  # on sys.path through notification_sink
+
+    sim = vcsim(dict(spec(), time_scale=1.0 / 2000))  # the upgrade itself is tested elsewhere: make it quick
+    inventory_path = inventory(sim, tmp_path)
+    with NotificationSink.running(tmp_path) as sink:
+        to_the_server = ['-e', 'provision_vc_notification_url=%s' % sink.url, '-e', 'provision_vc_notification_ca_path=%s' % sink.cert]
+        returncode, output, unused_results = run_provision_vc(tmp_path, inventory_path, '-e', 'provision_vc_hosts=site-vc2', *to_the_server)
+        assert returncode == 0, output[-6000:]
+        vc = sim.vc('site-vc2')
+        last = sink.received[-1]
+        # As the phone-home client ends: bootstrap-complete, from the primary of the moment, after the upgrade's own notifications.
+        assert last['notification'] == ('bootstrap-complete', 'Bootstrap complete: junos.ztp provisioned this device over NETCONF '
+                                        '(software %s).' % TARGET)
+        assert last['auth'] == vc.member(vc.master_id).serial and last['path'].endswith('/device=%s/notification' % last['auth'])
+        assert last['password'] == '' and last['content_type'] == 'application/yang.data+xml'
+        assert len(sink.received) > 1 and state_of([Reported(r) for r in sink.received]) == 'complete'
+
+        sink.received.clear()
+        sim.vc('site-vc1').inject_fault('install_fails', member=2)
+        returncode, output, results = run_provision_vc(tmp_path, inventory_path, '-e', 'provision_vc_hosts=site-vc1', *to_the_server)
+        assert returncode != 0
+        last = sink.received[-1]
+        assert last['notification'][0] == 'bootstrap-failed'
+        assert last['notification'][1].startswith('Bootstrap failed: Upgrade the members - linecards, then the backup, then the primary: '
+                                                  'strict provisioning: the image failed to install on member 2')
+        assert state_of([Reported(r) for r in sink.received]) == 'failed'
+        failed = [r for r in results if r['status'] == 'failed']
+        assert [role_task(r) for r in failed] == ['Upgrade the members - linecards, then the backup, then the primary',
+                                                  'Stop provisioning this host']

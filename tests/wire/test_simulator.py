@@ -109,6 +109,35 @@ def test_virtual_chassis_replies(vc4, pyez_device):
     assert "Master" in device.cli("show virtual-chassis", warning=False)
 
 
+def test_reply_shapes_follow_the_real_samples(vc4, pyez_device):
+    device = pyez_device(vc4)
+    info = device.rpc.get_virtual_chassis_information()
+    assert info.findtext("next-member-information/next-member-id") == "4" and info.findtext("next-member-information/next-fpc-slot") == "4"
+    assert info.getparent().findtext("cli/banner") == "{master:0}"
+    assert device.rpc.get_system_storage().getparent().findtext("cli/banner") == "{master:0}"
+    engine = device.rpc.get_route_engine_information().find(".//route-engine")
+    measured = ("temperature", "cpu-temperature", "cpu-idle", "load-average-one", "load-average-fifteen")
+    assert [engine.findtext(name) is not None for name in measured] == [True] * 5
+    inventory = device.rpc.get_chassis_inventory()
+    modules = [m.findtext("name") for m in inventory.findall(".//chassis/chassis-module")]
+    assert modules[:4] == ["FPC 0", "FPC 1", "FPC 2", "FPC 3"] and modules[4:] == ["Routing Engine 0", "Routing Engine 1"]
+    fpc0 = inventory.find(".//chassis/chassis-module[name='FPC 0']")
+    assert [m.findtext("name") for m in fpc0.findall("chassis-sub-module")][-3:] == ["Power Supply 0", "Fan Tray 0", "Fan Tray 1"]
+    assert {"fpc0", "feb0", "fpc16", "master"} <= set(pyez_device(vc4).facts["current_re"])
+
+
+def test_a_member_missing_from_a_preprovisioned_configuration_is_unprvsnd(vcsim, pyez_device):
+    sim = vcsim({"time_scale": FAST_TIME_SCALE, "vcs": [{"name": "pre", "preprovisioned": True, "members": [
+        {"id": 0, "serial": "PE0100"}, {"id": 1, "serial": "PE0101"}, {"id": 2, "serial": "PE0102", "role": "line-card"}]}]})
+    device = pyez_device(sim.vc("pre"))
+    with Config(device) as config:
+        config.load("delete virtual-chassis member 2", format="set")
+        config.commit(comment="member 2 is not provisioned")
+    members = _vc_members(device)
+    assert [m.findtext("member-status") for m in members.values()] == ["Prsnt", "Prsnt", "Unprvsnd"]
+    assert [child.tag for child in members[2]] == ["member-status", "member-id", "fpc-slot", "member-serial-number", "member-model"]
+
+
 def test_unknown_rpc_is_a_clean_rpc_error(vc4, pyez_device):
     device = pyez_device(vc4)
     with pytest.raises(RpcError) as caught:
@@ -266,6 +295,19 @@ def test_configuration_load_commit_diff_rollback(vc4, pyez_device):
         private.commit(comment="private")
     assert device.rpc.get_config(options={"database": "committed"}).findtext("system/location/building") == "b1"
     assert [e["comment"] for e in vc4.events("config_commit")] == ["xml change", "rename", "back", "private"]
+
+
+def test_unlock_discards_uncommitted_changes_so_the_next_lock_succeeds(vc4, pyez_device):
+    """Junos discards the uncommitted candidate when the configuration is unlocked (a check-mode run, a failed commit check)."""
+    first, second = Config(pyez_device(vc4)), Config(pyez_device(vc4))
+    first.lock()
+    first.load("<configuration><system><domain-name>never.committed</domain-name></system></configuration>", format="xml")
+    assert first.diff() is not None
+    first.unlock()
+    second.lock()
+    assert second.diff() is None
+    assert vc4.committed_config().findtext("system/domain-name") is None
+    second.unlock()
 
 
 def test_commit_confirmed_rolls_back_and_bad_config_is_refused(vc4, pyez_device):

@@ -6,29 +6,22 @@ mode and a strict failure run through ansible-playbook; the other scenarios driv
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import http.server
 import json
 import os
 import signal
-import ssl
 import subprocess
 import sys
 import textwrap
-import threading
 
 import pytest
-from playbook import REPO, run_playbook, vc_host_vars
+from notification_sink import NotificationSink
+from playbook import run_playbook, vc_host_vars
 from vcsim import make_image
 from vcsim.testing import PASSWORD, USER
 
 from ansible_collections.junos.ztp.plugins.module_utils._vc_upgrade import (
-    PIN_COMMENT, RECORD_GROUP, RESTORE_COMMENT, PyezOperations, VcUpgrade)
-
-sys.path.insert(0, str(REPO / 'roles' / 'phone_home_server' / 'files'))
-from junos_ztp_phs.notifications import parse_legacy  # noqa: E402  pylint: disable=wrong-import-position
-from junos_ztp_phs.tls import write_self_signed  # noqa: E402  pylint: disable=wrong-import-position
+    HANDOVER_COMMENT, PIN_COMMENT, RECORD_GROUP, RESTORE_COMMENT, TEMPORARY_BACKUP_COMMENT, PyezOperations, VcUpgrade)
 
 OLD, NEW = '21.4R3-S5.4', '22.4R3-S2.3'
 TIME_SCALE = 1.0 / 2000          # install 600 s -> 0.3 s, reboot 300 s -> 0.15 s
@@ -56,45 +49,10 @@ def software(image_path):
                                         'sha256': hashlib.sha256(image_path.read_bytes()).hexdigest()}]}
 
 
-class NotificationSink(http.server.ThreadingHTTPServer):
-    """An HTTPS endpoint that records what a phone-home server would receive (path, Basic-auth user, parsed body)."""
-
-    def __init__(self, directory):
-        self.cert, key = directory / 'cert.pem', directory / 'key.pem'
-        write_self_signed(str(self.cert), str(key), ['127.0.0.1'])
-        self.received = []
-        sink = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers['Content-Length']))
-                user, unused_colon, password = base64.b64decode(self.headers['Authorization'].split()[1]).decode().partition(':')
-                sink.received.append({'path': self.path, 'auth': user, 'password': password, 'content_type': self.headers['Content-Type'],
-                                      'notification': parse_legacy(body)})
-                self.send_response(201)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(('127.0.0.1', 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(self.cert), str(key))
-        self.socket = context.wrap_socket(self.socket, server_side=True)
-
-    @property
-    def url(self):
-        return 'https://127.0.0.1:%d/restconf/data/juniper-zerotouch-bootstrap-server:devices' % self.server_address[1]
-
-
 @pytest.fixture
 def notification_sink(tmp_path):
-    sink = NotificationSink(tmp_path)
-    thread = threading.Thread(target=sink.serve_forever, daemon=True)
-    thread.start()
-    yield sink
-    sink.shutdown()
-    sink.server_close()
+    with NotificationSink.running(tmp_path) as sink:
+        yield sink
 
 
 def connection(vc):
@@ -129,9 +87,15 @@ def plan_order(primary, backup, count):
 
 
 def assert_roles_never_moved(vc, primary, backup, since=0):
-    """Only the original primary and backup ever held a routing-engine role (the pinning worked)."""
-    holders = {e['member'] for e in vc.events('role_change', since=since) if e['new'] in ('Master', 'Backup')}
-    assert holders <= {primary, backup}, vc.events('role_change', since=since)
+    """Only the original primary and backup held a routing-engine role (the pinning worked), but for the stand-in
+    backup the VC elected while the primary rebooted: the lowest linecard, which gave the role back to the old primary."""
+    changes = vc.events('role_change', since=since)
+    primary_left = next((e['seq'] for e in vc.events('member_leave', member=primary, since=since)), None)
+    back = next((e['seq'] for e in changes if e['member'] == primary and e['new'] == 'Backup'), None)
+    stand_ins = {e['member'] for e in changes if e['new'] in ('Master', 'Backup') and e['member'] not in (primary, backup)}
+    linecards = sorted(m.id for m in vc.members if m.id not in (primary, backup))
+    assert stand_ins <= set(linecards[:1]), changes
+    assert all(primary_left < e['seq'] < back for e in changes if e['member'] in stand_ins and e['new'] == 'Backup'), changes
 
 
 def assert_committed(vc, comments, since=0):
@@ -161,7 +125,7 @@ def test_four_members_with_ansible_playbook_then_rerun_changes_nothing(vcsim, im
     assert vc.roles() == {0: 'Linecard', 1: 'Linecard', 2: 'Backup', 3: 'Master'}
     assert result['health']['problems'] == [] and result['health']['ring_intact'] is True
     assert_roles_never_moved(vc, 2, 3, since)
-    assert_committed(vc, [PIN_COMMENT, RESTORE_COMMENT], since)
+    assert_committed(vc, [PIN_COMMENT, TEMPORARY_BACKUP_COMMENT, RESTORE_COMMENT], since)
     assert vc_stanza(vc) == original and result['roles_restored'] is True
     assert vc.bytes_received == image.stat().st_size
     # Live progress lines, one per event, naming member, serial and role.
@@ -245,6 +209,72 @@ def test_two_and_six_members_with_the_primary_not_at_member_0(vcsim, image, coun
     assert vc_stanza(vc) == original
 
 
+def test_six_members_keep_a_backup_while_the_primary_reboots_and_the_old_primary_ends_as_backup(vcsim, image):
+    primary, backup, stand_in = 4, 2, 0
+    vc = vcsim(vc_spec('vc6b', 6, primary, backup)).vc('vc6b')
+    since = vc.events()[-1]['seq'] + 1
+    result = upgrade(vc, image)
+    assert not result.get('failed'), result['msg']
+    assert_committed(vc, [PIN_COMMENT, TEMPORARY_BACKUP_COMMENT, RESTORE_COMMENT], since)
+    [left] = vc.events('member_leave', member=primary, since=since)
+    [rejoined] = vc.events('member_rejoin', member=primary, since=since)
+    took_backup = [e for e in vc.events('role_change', member=primary, since=since) if e['new'] == 'Backup']
+    assert len(took_backup) == 1 and took_backup[0]['seq'] > rejoined['seq']
+    # From the event log: the moment the primary left, the old backup became primary and the VC elected the stand-in
+    # backup (the next two events, one election); until the old primary took the backup role back (again one step,
+    # the stand-in stepping down), no other role changed. So a backup was there for the whole reboot.
+    changes = [(e['member'], e['new']) for e in vc.events('role_change', since=left['seq']) if e['seq'] <= took_backup[0]['seq']]
+    assert changes == [(backup, 'Master'), (stand_in, 'Backup'), (primary, 'Linecard'), (stand_in, 'Linecard'), (primary, 'Backup')]
+    after_leave = vc.events(since=left['seq'] + 1)[:2]
+    assert [(e['event'], e['member'], e['new']) for e in after_leave] == [('role_change', backup, 'Master'), ('role_change', stand_in, 'Backup')]
+    hand_back = vc.events(since=took_backup[0]['seq'] - 1)[:2]
+    assert [(e['event'], e['member'], e['new']) for e in hand_back] == [('role_change', stand_in, 'Linecard'), ('role_change', primary, 'Backup')]
+    # At the end: the old primary is the backup, the stand-in a linecard again, every member on the target.
+    assert vc.roles() == {0: 'Linecard', 1: 'Linecard', 2: 'Master', 3: 'Linecard', 4: 'Backup', 5: 'Linecard'}
+    assert all(m.version == NEW and m.present for m in vc.members)
+    assert result['health']['backup_member'] == primary and result['health']['problems'] == []
+    assert [e['message'] for e in result['events']][-1] == 'Successfully upgraded.'
+
+
+def test_default_mode_hands_the_role_of_a_failed_backup_to_an_upgraded_linecard(vcsim, image):
+    vc = vcsim(vc_spec('vc', 4, primary=0, backup=1, faults=[{'type': 'install_fails', 'member': 1}])).vc('vc')
+    original = vc_stanza(vc)
+    since = vc.events()[-1]['seq'] + 1
+    result = upgrade(vc, image)
+    assert not result.get('failed') and result['failed_members'] == [1], result['msg']
+    assert device_order(vc, since) == [('install_start', 2), ('install_start', 3), ('reboot_start', 2), ('reboot_start', 3),
+                                       ('install_start', 1), ('install_fail', 1), ('reboot_start', 1),
+                                       ('install_start', 0), ('reboot_start', 0)]
+    assert_committed(vc, [PIN_COMMENT, HANDOVER_COMMENT, TEMPORARY_BACKUP_COMMENT, RESTORE_COMMENT], since)
+    # The member on the old release was never primary: the upgraded linecard took over.
+    assert [e['member'] for e in vc.events('role_change', since=since) if e['new'] == 'Master'] == [2]
+    assert vc.roles() == {0: 'Backup', 1: 'Linecard', 2: 'Master', 3: 'Linecard'}
+    assert [m.version for m in vc.members] == [NEW, OLD, NEW, NEW]
+    assert vc_stanza(vc) == original
+
+
+def test_the_configuration_is_validated_before_any_install_and_a_failure_changes_nothing(vcsim, image, pyez_device):
+    vc = vcsim(vc_spec('vc', 3, primary=1, backup=2, faults=[{'type': 'package_validation_fails'}])).vc('vc')
+    original = vc_stanza(vc)
+    since = vc.events()[-1]['seq'] + 1
+    result = upgrade(vc, image)
+    assert result['failed'] is True and 'does not validate against /var/tmp/%s (member 0)' % image.name in result['msg']
+    assert 'Validation failed' in result['msg'] and 'validate: false' in result['msg']
+    assert device_order(vc, since) == [] and vc.events('config_commit', since=since) == [] and vc_stanza(vc) == original
+    assert [(e['member'], e['passed']) for e in vc.events('package_validate', since=since)] == [(0, False)]
+    # Junos validates a package add unless it is told not to: the install stops before it starts.
+    reply = pyez_device(vc).rpc.request_package_add(package_name='/var/tmp/%s' % image.name, member='0')
+    assert reply.getparent().findtext('.//package-result').strip() == '1' and vc.events('install_start', since=since) == []
+
+    vc.clear_faults()
+    since = vc.events()[-1]['seq'] + 1
+    result = upgrade(vc, image)
+    assert not result.get('failed'), result['msg']
+    validated = vc.events('package_validate', since=since)
+    assert [(e['member'], e['passed']) for e in validated] == [(0, True)]
+    assert validated[0]['seq'] < vc.events('install_start', since=since)[0]['seq']
+
+
 def test_linecards_reboot_together_and_each_phase_waits_for_the_last(vcsim, image):
     vc = vcsim(vc_spec('vc', 4, primary=0, backup=1)).vc('vc')
     upgrade(vc, image)
@@ -295,7 +325,7 @@ def test_strict_mode_retries_a_failed_install_once_then_fails(vcsim, image):
     result = upgrade(vc, image, mode='strict', expected=expected_members(vc), topology='full')
     assert result['failed'] is True
     assert device_order(vc, since) == [('install_start', 2), ('install_fail', 2), ('install_start', 2), ('install_fail', 2)]
-    assert [e['type'] for e in result['events'][-2:]] == ['vc-member-image-installation-failed', 'vc-bootstrap-failed']
+    assert [e['type'] for e in result['events'][-1:]] == ['vc-member-image-installation-failed']
     assert vc_stanza(vc) == original
 
 
@@ -338,7 +368,7 @@ def test_the_controller_killed_mid_run_then_rerun_resumes(vcsim, image, tmp_path
     # The rerun waited for the backup to come back, skipped what was done and upgraded the primary only.
     assert device_order(vc, since) == plan_order(2, 3, 4)
     assert [(s['member_id'], s['action']) for s in result['plan'] if s['action'] == 'upgrade'] == [(2, 'upgrade')]
-    assert_committed(vc, [PIN_COMMENT, RESTORE_COMMENT], since)
+    assert_committed(vc, [PIN_COMMENT, TEMPORARY_BACKUP_COMMENT, RESTORE_COMMENT], since)
     assert vc_stanza(vc) == original and RECORD_GROUP not in vc_stanza_group_names(vc)
     assert all(m.version == NEW and m.present for m in vc.members)
     assert_roles_never_moved(vc, 2, 3, since)

@@ -2,7 +2,7 @@
 
 import time
 
-from ..xmlreply import RpcFailure
+from ..xmlreply import RpcFailure, element, sub
 
 
 class SessionGone(Exception):
@@ -28,6 +28,15 @@ def required(request, name):
 def re_name(member_id):
     """Routing-engine name of a VC member in multi-routing-engine replies (and PyEZ's junos_info keys)."""
     return "fpc%d" % member_id
+
+
+def cli_banner(context):
+    """``<cli><banner>{master:N}</banner></cli>``: the prompt Junos appends to operational replies on a VC member
+    (vc/get-system-storage.vc.xml, pyez/facts/vc_mmvc_get-virtual-chassis-information.xml), N the member of the session."""
+    member_id = context.session.member_id if context.session.member_id is not None else context.vc.chassis.master_id()
+    cli = element("cli")
+    sub(cli, "banner", "{master:%d}" % member_id)
+    return cli
 
 
 def not_present(member_id):

@@ -19,7 +19,9 @@ def _hosts_junos():
     lines = ["#", "# File mapping AF_INET hostnames for REs on Single and Multichassis systems", "#"]
     lines += ["128.0.0.1        %s" % name for name in ("master", "node", "fwdd", "member", "pfem")]
     lines += ["128.0.0.4        re0", "128.0.0.5        re1", "128.0.0.6        backup"]
-    lines += ["128.0.0.%-8d fpc%d" % (16 + n, n) for n in range(32)]
+    lines += ["128.0.0.%-8d fpc%d" % (16 + n, n) for n in range(16)]
+    for n in range(16):
+        lines += ["128.0.0.%-8d feb%d" % (32 + n, n), "128.0.0.%-8d fpc%d" % (32 + n, 16 + n)]
     return "\n".join(lines) + "\n"
 
 

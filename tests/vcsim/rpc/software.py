@@ -43,13 +43,51 @@ def _check_package(vc, path, members):
     return info, errors
 
 
+# [guess] What Junos prints while it validates the committed configuration against a package (request system
+# software validate, and software add without no-validate) is not in the samples: these lines follow CLI
+# transcripts in Juniper's manuals. The reply shape is the install's (<output>, <package-result> 0|1).
+def _validate(context, path, member_id):
+    """Check the committed configuration against the package, as mgd does; (output lines, passed)."""
+    vc = context.vc
+    context.sleep(vc.spec.durations["validate"])
+    failure = vc.faults.find("package_validation_fails") is not None
+    lines = ["Checking compatibility with configuration", "Initializing...", "Using %s" % path,
+             "Verified manifest signed by PackageProductionECP256_2023 method ECDSA256+SHA256",
+             "Validating against /config/juniper.conf.gz"]
+    if failure:
+        lines += ["mgd: error: configuration check-out failed", "Validation failed"]
+    else:
+        lines += ["mgd: commit complete", "Validation succeeded"]
+    vc.log.emit("package_validate", member=member_id, package=path, passed=not failure)
+    return lines, not failure
+
+
+def _package_request(context, request):
+    """(package path, target members, image info, ERROR lines) of a package-add or package-validate request."""
+    path = context.vc.fs.junos_path(required(request, "package-name"))
+    members = target_members(context, request)
+    info, errors = _check_package(context.vc, path, members)
+    return path, members, info, errors
+
+
+def request_package_validate(context, request):
+    path, members, unused_info, errors = _package_request(context, request)
+    if errors:
+        return _result(errors, 1)
+    lines, passed = _validate(context, path, members[0])
+    return _result(lines, 0 if passed else 1)
+
+
 def request_package_add(context, request):
     vc = context.vc
-    path = vc.fs.junos_path(required(request, "package-name"))
-    members = target_members(context, request)
-    info, errors = _check_package(vc, path, members)
+    path, members, info, errors = _package_request(context, request)
     if errors:
         return _result(["Installing package '%s' ..." % path] + errors, 1)
+    if not flag(request, "no-validate"):
+        # Junos validates unless told not to; a configuration that fails stops the install before it starts.
+        lines, passed = _validate(context, path, members[0])
+        if not passed:
+            return _result(lines, 1)
     for member_id in members:
         vc.chassis.begin_install(member_id, path)
     context.sleep(vc.spec.durations["install"])
@@ -111,6 +149,7 @@ def request_system_zeroize(context, request):
 HANDLERS = {
     "request-package-checks-pending-install": request_package_checks_pending_install,
     "request-package-add": request_package_add,
+    "request-package-validate": request_package_validate,
     "request-reboot": request_reboot,
     "request-system-zeroize": request_system_zeroize,
 }

@@ -3,7 +3,7 @@
 import time
 
 from ..xmlreply import element, set_junos, sub
-from .common import flag, human_size, re_name, target_members
+from .common import cli_banner, flag, human_size, re_name, target_members
 from .system import multi_re
 
 BLOCK = 512
@@ -29,7 +29,8 @@ def get_system_storage(context, request):
     vc = context.vc
     if not vc.spec.vc_capable:
         return _storage_information(vc, None)
-    return multi_re((re_name(member_id), _storage_information(vc, member_id)) for member_id in target_members(context, request))
+    items = multi_re((re_name(member_id), _storage_information(vc, member_id)) for member_id in target_members(context, request))
+    return [items, cli_banner(context)]
 
 
 # Follows pyez/utils/request-system-storage-cleanup.xml.

@@ -48,7 +48,7 @@ def get_software_information(context, request):
 
 
 # Follows pyez/facts/sw_info_ex_get-interface-information.xml: bme0.32768 carries the internal
-# addresses 128.0.0.1 (master) and 128.0.0.16+N (fpcN) that PyEZ maps through /etc/hosts.junos.
+# addresses 128.0.0.1 (master), 128.0.0.16+N (fpcN) and 128.0.0.32+N (febN) that PyEZ maps through /etc/hosts.junos.
 def get_interface_information(context, request):
     vc = context.vc
     info = element("{%s}interface-information" % junos_subns("interface"))
@@ -63,7 +63,9 @@ def get_interface_information(context, request):
         sub(logical, "oper-status", "up")
         family = sub(logical, "address-family")
         sub(family, "address-family-name", "inet")
-        addresses = ["128.0.0.1/2", "128.0.0.4/2"] if not vc.spec.vc_capable else ["128.0.0.1/2", "128.0.0.%d/2" % (16 + local)]
+        # An EX member also answers on 128.0.0.(32+N), feb<N> / fpc<16+N> in hosts.junos (the sample's 128.0.0.32 on fpc0).
+        addresses = ["128.0.0.1/2", "128.0.0.4/2"] if not vc.spec.vc_capable else \
+            ["128.0.0.1/2", "128.0.0.%d/2" % (16 + local), "128.0.0.%d/2" % (32 + local)]
         for address in addresses:
             set_junos(sub(sub(family, "interface-address"), "ifa-local", address), "emit", "emit")
         tnp = sub(logical, "address-family")
@@ -96,12 +98,20 @@ def get_route_engine_information(context, request):
         sub(engine, "mastership-state", state)
         sub(engine, "mastership-priority", "Master (default)" if state == "master" else "Backup (default)")
         sub(engine, "status", "OK")
+        # Load, CPU and temperature: constant, plausible figures [guess]; the element names and order are the sample's.
+        set_junos(sub(engine, "temperature", "44 degrees C / 111 degrees F"), "celsius", 44)
+        set_junos(sub(engine, "cpu-temperature", "44 degrees C / 111 degrees F"), "celsius", 44)
         sub(engine, "memory-dram-size", "2048 MB")
+        sub(engine, "memory-buffer-utilization", 41)
+        for name, value in (("cpu-user", 9), ("cpu-background", 0), ("cpu-system", 6), ("cpu-interrupt", 1), ("cpu-idle", 84)):
+            sub(engine, name, value)
         sub(engine, "model", "%s, 8 POE" % view.model.upper() if view.model.endswith("p") else view.model.upper())
         sub(engine, "serial-number", view.serial)
         set_junos(sub(engine, "start-time", local_time(now - view.uptime)), "seconds", int(now - view.uptime))
         set_junos(sub(engine, "up-time", _uptime_text(view.uptime)), "seconds", int(view.uptime))
         sub(engine, "last-reboot-reason", "Router rebooted after a normal shutdown.")
+        for name, value in (("load-average-one", "0.42"), ("load-average-five", "0.38"), ("load-average-fifteen", "0.35")):
+            sub(engine, name, value)
     return info
 
 
@@ -145,6 +155,27 @@ def get_chassis_inventory(context, request):
             sub(sub_module, "part-number", "BUILTIN")
             sub(sub_module, "serial-number", "BUILTIN")
             sub(sub_module, "description", description)
+        # [guess] An EX member's power supply and fan trays, as `show chassis hardware` lists them under its FPC
+        # (names and order from the CLI; part and serial numbers invented).
+        for name, part, serial, description in (("Power Supply 0", "740-046871", "1EDE%s" % view.serial[-6:], "JPSU-350-AC-AFO"),
+                                                ("Fan Tray 0", None, None, "Fan Module, Airflow Out (AFO)"),
+                                                ("Fan Tray 1", None, None, "Fan Module, Airflow Out (AFO)")):
+            sub_module = sub(module, "chassis-sub-module")
+            sub(sub_module, "name", name)
+            if part:
+                sub(sub_module, "part-number", part)
+                sub(sub_module, "serial-number", serial)
+            sub(sub_module, "description", description)
+    # [guess] The routing engines of a VC (its master and backup), listed like the sample's "Routing Engine N".
+    for member_id in (chassis.master_id(), chassis.backup_id()) if vc.spec.vc_capable else ():
+        if member_id is None:
+            continue
+        view = chassis.view(member_id)
+        engine = sub(node, "chassis-module")
+        sub(engine, "name", "Routing Engine %d" % member_id)
+        sub(engine, "part-number", "BUILTIN")
+        sub(engine, "serial-number", "BUILTIN")
+        sub(engine, "description", "RE-%s" % view.model.upper())
     return inventory
 
 

@@ -1,7 +1,7 @@
 """Virtual Chassis RPCs: show virtual-chassis, show virtual-chassis vc-port, request virtual-chassis mode."""
 
 from ..xmlreply import RpcFailure, element, set_junos, sub
-from .common import flag, re_name, target_members
+from .common import cli_banner, flag, re_name, target_members
 from .system import multi_re
 
 
@@ -17,7 +17,25 @@ def vc_id(vc):
 
 
 # Follows junos-xml/vc/get-virtual-chassis-information.ex-3member.xml: NotPrsnt members carry only
-# status, id, fpc-slot, serial and model; "Master*" marks the member the session is logged into.
+# status, id, fpc-slot, serial and model; "Master*" marks the member the session is logged into;
+# <next-member-information> and the {master:N} banner follow pyez/facts/vc_mmvc_get-virtual-chassis-information.xml.
+def _provisioned_serials(vc):
+    stanza = vc.config.committed.find("virtual-chassis")
+    return {entry.findtext("serial-number") for entry in stanza.findall("member")} if stanza is not None else set()
+
+
+def member_status(view, provisioned):
+    """Prsnt / NotPrsnt, or Unprvsnd: connected to a preprovisioned VC whose configuration does not list its serial.
+
+    [guess] An Unprvsnd member carries the five fields of a NotPrsnt one; it never holds a role (priority 0).
+    """
+    if not view.present:
+        return "NotPrsnt"
+    if provisioned is not None and view.serial not in provisioned:
+        return "Unprvsnd"
+    return "Prsnt"
+
+
 def get_virtual_chassis_information(context, request):
     _require_vc(context, request)
     vc = context.vc
@@ -27,14 +45,16 @@ def get_virtual_chassis_information(context, request):
     sub(header, "virtual-chassis-id", vc_id(vc))
     sub(header, "virtual-chassis-mode", chassis.mode())
     members = set_junos(sub(info, "member-list"), "style", "single-slot")
+    provisioned = _provisioned_serials(vc) if chassis.preprovisioned else None
     for view in chassis.views():
+        status = member_status(view, provisioned)
         member = sub(members, "member")
-        sub(member, "member-status", "Prsnt" if view.present else "NotPrsnt")
+        sub(member, "member-status", status)
         sub(member, "member-id", view.id)
         sub(member, "fpc-slot", "(FPC %d)" % view.id)
         sub(member, "member-serial-number", view.serial)
         sub(member, "member-model", view.model)
-        if not view.present:
+        if status != "Prsnt":
             continue
         sub(member, "member-priority", view.priority)
         sub(member, "member-mixed-mode", "Y" if view.mixed else "N")
@@ -47,7 +67,13 @@ def get_virtual_chassis_information(context, request):
                 neighbor = sub(neighbors, "neighbor")
                 sub(neighbor, "neighbor-id", port.neighbor_id)
                 sub(neighbor, "neighbor-interface", port.name)
-    return info
+    # The member ID a new member would get: the lowest one not in use (pyez/facts/vc_mmvc_...: 2 after members 0, 1).
+    unused = [member_id for member_id in range(10) if member_id not in chassis.members]
+    if unused:
+        following = sub(info, "next-member-information")
+        sub(following, "next-member-id", unused[0])
+        sub(following, "next-fpc-slot", unused[0])
+    return [info, cli_banner(context)]
 
 
 # Follows junos-xml/vc/get-virtual-chassis-port-information.ex.xml; <port-type> (Dedicated /

@@ -9,14 +9,17 @@ leaves. Mastership priorities come from the committed configuration, so the role
 from __future__ import annotations
 
 import copy
+import pathlib
+import queue
 import xml.etree.ElementTree as ET
 
 import pytest
+from ncclient.transport.session import NetconfBase
 
 from ansible_collections.junos.ztp.plugins.module_utils import _vc_upgrade as vcu
-from ansible_collections.junos.ztp.plugins.module_utils._connection import DeviceConnectionError
+from ansible_collections.junos.ztp.plugins.module_utils._connection import DeviceConnectionError, send_without_tick
 from ansible_collections.junos.ztp.plugins.module_utils._vc_upgrade import (
-    PIN_COMMENT, RECORD_GROUP, RESTORE_COMMENT, InstallError, RoleConfig, UpgradeError, VcUpgrade, plan_upgrade,
+    HANDOVER_COMMENT, PIN_COMMENT, RECORD_GROUP, RESTORE_COMMENT, TEMPORARY_BACKUP_COMMENT, InstallError, RoleConfig, UpgradeError, VcUpgrade, plan_upgrade,
     poll_interval, role_pin_payload, role_restore_payload)
 
 OLD, NEW = '21.4R3-S5.4', '22.4R3-S2.3'
@@ -71,7 +74,7 @@ class FakeVC:
     """The device-operations interface of _vc_upgrade over an in-memory Virtual Chassis."""
 
     def __init__(self, clock, members, config='<configuration/>', durations=None, never_returns=(), late=None,
-                 install_fails=None, staged=False, topology='ring'):
+                 install_fails=None, staged=False, topology='ring', reverts=(), validation=None):
         self.clock = clock
         clock.on_advance = self._run_timers
         self.durations = dict(DURATIONS, **(durations or {}))
@@ -85,6 +88,12 @@ class FakeVC:
         self.install_fails = dict(install_fails or {})
         self.staged = staged
         self.topology = topology
+        # members whose install reports success but does not take: they come back on the old version
+        self.reverts = set(reverts)
+        # None: the configuration validates; a text: the device's reason it does not; 'unsupported': no such RPC
+        self.validation = validation
+        # (time, {member id: role}) after every change of roles, to check that a backup was always there
+        self.history = []
         self.timers = []
         self.connected = False
         self.sessions_opened = 0
@@ -103,6 +112,7 @@ class FakeVC:
                 return
             self.timers.remove(due[0])
             due[0][1]()
+            self.history.append((self.clock.now, {m['id']: m['role'] for m in self.members.values()}))
 
     def _log(self, *call):
         self.calls.append((self.clock.now,) + call)
@@ -225,7 +235,16 @@ class FakeVC:
         if self.install_fails.get(member_id, 0) > 0:
             self.install_fails[member_id] -= 1
             raise InstallError('ERROR: fake failure on member %d' % member_id)
-        self.members[member_id]['pending'] = NEW
+        if member_id not in self.reverts:
+            self.members[member_id]['pending'] = NEW
+
+    def validate(self, member_id, package):
+        self._require_session()
+        self._log('validate', member_id)
+        assert package == PACKAGE
+        if self.validation == 'unsupported':
+            raise vcu.ValidationUnsupported('syntax error: request-package-validate')
+        return self.validation
 
     def reboot(self, member_id):
         self._require_session()
@@ -241,6 +260,9 @@ class FakeVC:
         self._log('commit', comment)
         generic_merge(self.config, configuration)
         self.commits.append((comment, copy.deepcopy(self.config)))
+        # A VC without a backup elects one as soon as a member is eligible.
+        if self._holder('backup') is None:
+            self._elect_backup()
 
     # helpers for assertions ---------------------------------------------------------------------------------------
 
@@ -329,9 +351,11 @@ class TestPlan:
 
 def test_notifications_name_the_member_and_carry_the_table_2_message():
     event = {'type': 'vc-member-detection-failed', 'message': vcu.MSG_NOT_DETECTED, 'member_id': 3, 'serial_number': 'PE3714101111',
-             'role': None, 'detail': 'not present 900 s after its reboot'}
+             'role': 'Linecard', 'detail': 'not present 900 s after its reboot'}
+    # An absent member is named with the role it was last seen in: Table 2's member notifications know three roles.
     assert vcu.notification_message(event) == \
-        'member 3 (PE3714101111, NotPrsnt): Did not come up post image upgrade (not present 900 s after its reboot)'
+        'member 3 (PE3714101111, Linecard): Did not come up post image upgrade (not present 900 s after its reboot)'
+    assert vcu.notification_message(dict(event, role=None, detail=None)) == 'member 3 (PE3714101111): Did not come up post image upgrade'
     body = ET.fromstring(vcu.notification_body(dict(event, member_id=None, detail=None)))
     assert body.tag == '{%s}notification' % vcu.NOTIFICATION_NAMESPACE
     assert [(child.tag.split('}')[1], child.text) for child in body] == \
@@ -340,7 +364,7 @@ def test_notifications_name_the_member_and_carry_the_table_2_message():
 
 def test_poll_interval_grows_with_the_wait_within_bounds():
     assert poll_interval(0) == vcu.MIN_POLL_SECONDS
-    assert poll_interval(10) == pytest.approx(0.5)
+    assert poll_interval(10) == pytest.approx(0.2)
     assert poll_interval(3600) == vcu.MAX_POLL_SECONDS
 
 
@@ -417,21 +441,35 @@ class TestExecutor:
         assert not result.get('failed'), result['msg']
         assert result['changed'] is True
         assert result['sessions_opened'] == 2
-        assert [c[0] for c in fake.commits] == [PIN_COMMENT, RESTORE_COMMENT]
+        assert [c[0] for c in fake.commits] == [PIN_COMMENT] + ([TEMPORARY_BACKUP_COMMENT] if linecards else []) + [RESTORE_COMMENT]
         assert canonical(fake.config) == canonical(original)
         assert result['roles_restored'] is True
         assert all(m['outcome'] == 'upgraded' and m['version'] == NEW for m in result['members'])
+        # While the old primary was away, the lowest linecard stood in as backup (a 2-member VC has nobody to elect).
+        away = [roles for unused_when, roles in fake.history if roles[primary] is None]
+        assert away
+        if linecards:
+            assert all(roles[linecards[0]] == 'backup' for roles in away if roles[backup] == 'primary')
+            assert fake.state()[linecards[0]] == ('linecard', NEW)
         # The backup took over; the old primary rejoined and is the backup now.
         assert fake.state()[backup] == ('primary', NEW) and fake.state()[primary] == ('backup', NEW)
         assert result['health']['problems'] == []
         assert event_types(result, primary) == ['vc-member-image-installed', 'vc-member-reboot-initiated', 'vc-member-upgrade-success']
         success = [e for e in result['events'] if e['member_id'] == primary][-1]
         assert success['role'] == 'Backup' and success['serial_number'] == 'PE%04d' % primary
-        for linecard in linecards:
-            assert event_types(result, linecard) == ['vc-member-image-installed', 'vc-member-reboot-initiated', 'vc-member-upgrade-success']
-        if linecards:
-            messages = [e['message'] for e in result['events'] if e['type'] == 'vc-member-image-installed' and e['member_id'] in linecards]
-            assert messages == [vcu.MSG_INSTALLED_NEXT] * (len(linecards) - 1) + [vcu.MSG_INSTALLED_REBOOT]
+        # Table 2, word for word, each at its moment; the linecards' reboot message once, for all of them.
+        linecard_events = [('vc-member-image-installed', vcu.MSG_INSTALLED_NEXT, i) for i in linecards[:-1]] + [
+            ('vc-member-image-installed', vcu.MSG_INSTALLED_REBOOT, i) for i in linecards[-1:]] + [
+            ('vc-member-reboot-initiated', vcu.MSG_LINECARDS_REBOOTING, None)] + [
+            ('vc-member-upgrade-success', vcu.MSG_DETECTED_UPGRADED, i) for i in linecards]
+        assert [(e['type'], e['message'], e['member_id']) for e in result['events']] == (linecard_events if linecards else []) + [
+            ('vc-member-image-installed', vcu.MSG_INSTALLED_REBOOT, backup),
+            ('vc-member-reboot-initiated', vcu.MSG_BACKUP_REBOOTING, backup),
+            ('vc-member-upgrade-success', vcu.MSG_DETECTED_UPGRADED, backup),
+            ('vc-member-image-installed', vcu.MSG_INSTALLED_REBOOT, primary),
+            ('vc-member-reboot-initiated', vcu.MSG_PRIMARY_REBOOTING, primary),
+            ('vc-member-upgrade-success', vcu.MSG_DETECTED_UPGRADED, primary),
+            ('vc-member-upgrade-success', vcu.MSG_SUCCESSFULLY_UPGRADED, None)]
 
     def test_linecards_reboot_together_and_the_backup_waits_for_them(self):
         clock, fake = vc(4, 0, 1)
@@ -521,8 +559,7 @@ class TestExecutor:
         result = upgrade(clock, fake, mode='strict', expected=expected, topology='full')
         assert result['failed'] is True
         assert fake.ops('install', 'reboot') == [('install', 2), ('install', 2)]
-        assert [e['type'] for e in result['events'][-2:]] == ['vc-member-image-installation-failed', 'vc-bootstrap-failed']
-        assert result['events'][-1]['message'] == vcu.MSG_STRICT_BOOTSTRAP_FAILURE
+        assert [(e['type'], e['message']) for e in result['events'][-1:]] == [('vc-member-image-installation-failed', vcu.MSG_INSTALL_FAILED)]
         assert canonical(fake.config) == canonical(original)
 
     def test_a_slow_member_that_returns_just_inside_the_timeout_is_detected(self):
@@ -563,7 +600,7 @@ class TestExecutor:
         result = upgrade(clock, fake)
         assert not result.get('failed'), result['msg']
         assert installs_and_reboots(fake) == [('install', 1), ('reboot', 1), ('install', 0), ('reboot', 0)]
-        assert [c[0] for c in fake.commits] == [PIN_COMMENT, RESTORE_COMMENT]
+        assert [c[0] for c in fake.commits] == [PIN_COMMENT, TEMPORARY_BACKUP_COMMENT, RESTORE_COMMENT]
         assert canonical(fake.config) == canonical(original)
 
     def test_a_rerun_with_nothing_left_to_upgrade_restores_the_recorded_roles(self):
@@ -623,3 +660,255 @@ class TestExecutor:
         generic_merge(fake.config, role_pin_payload(RoleConfig(fake.config), fake._member_list()))
         result = upgrade(clock, fake, check_mode=True)
         assert result['changed'] is True and fake.commits == [] and not result.get('failed')
+
+
+# -- Table 2, message by message: each one is pinned to the case that sends it ------------------------------------
+
+def sent(result, message):
+    """(type, member id) of every event with this message."""
+    return [(e['type'], e['member_id']) for e in result['events'] if e['message'] == message]
+
+
+STRICT_FOUR = dict(mode='strict', expected=[{'serial_number': 'PE%04d' % i, 'member_id': i} for i in range(4)], topology='full')
+
+
+class TestTable2:
+    def test_no_upgrade_required_for_each_member_already_on_the_target(self):
+        clock, fake = vc(3, 0, 1, versions={2: NEW})
+        result = upgrade(clock, fake)
+        assert sent(result, vcu.MSG_NO_UPGRADE) == [('vc-member-upgrade-success', 2)]
+
+    def test_successfully_upgraded_once_when_every_member_upgraded_and_never_after_a_failure(self):
+        clock, fake = vc(4, 0, 1)
+        result = upgrade(clock, fake)
+        assert sent(result, vcu.MSG_SUCCESSFULLY_UPGRADED) == [('vc-member-upgrade-success', None)]
+        assert result['events'][-1]['message'] == vcu.MSG_SUCCESSFULLY_UPGRADED
+        clock, fake = vc(4, 0, 1, never_returns={3})
+        assert sent(upgrade(clock, fake), vcu.MSG_SUCCESSFULLY_UPGRADED) == []
+
+    def test_member_detected_and_successfully_upgraded_for_each_member_after_its_reboot(self):
+        clock, fake = vc(4, 2, 3)
+        result = upgrade(clock, fake)
+        assert sent(result, vcu.MSG_DETECTED_UPGRADED) == [('vc-member-upgrade-success', i) for i in (0, 1, 3, 2)]
+
+    def test_installed_next_for_every_linecard_but_the_last_and_installed_reboot_for_the_rest(self):
+        clock, fake = vc(5, 4, 3)
+        result = upgrade(clock, fake)
+        assert sent(result, vcu.MSG_INSTALLED_NEXT) == [('vc-member-image-installed', 0), ('vc-member-image-installed', 1)]
+        assert sent(result, vcu.MSG_INSTALLED_REBOOT) == [('vc-member-image-installed', i) for i in (2, 3, 4)]
+
+    def test_the_linecard_reboot_message_is_sent_once_for_all_of_them(self):
+        clock, fake = vc(6, 3, 5)
+        result = upgrade(clock, fake)
+        assert sent(result, vcu.MSG_LINECARDS_REBOOTING) == [('vc-member-reboot-initiated', None)]
+        assert fake.ops('reboot')[:4] == [('reboot', i) for i in (0, 1, 2, 4)]
+
+    def test_a_standalone_switch_is_not_told_to_wait_for_a_backup(self):
+        clock, fake = vc(1, 0, None)
+        result = upgrade(clock, fake)
+        assert not result.get('failed'), result['msg']
+        assert sent(result, vcu.MSG_STANDALONE_REBOOTING) == [('vc-member-reboot-initiated', 0)]
+        assert sent(result, vcu.MSG_PRIMARY_REBOOTING) == []
+        assert [c[0] for c in fake.commits] == [PIN_COMMENT, RESTORE_COMMENT]
+
+    def test_upgrade_failed_when_an_install_fails_in_default_mode(self):
+        clock, fake = vc(4, 0, 1, install_fails={3: 99})
+        result = upgrade(clock, fake)
+        assert sent(result, vcu.MSG_UPGRADE_FAILED) == [('vc-member-upgrade-failed', 3)]
+        assert sent(result, vcu.MSG_INSTALL_FAILED) == []
+
+    def test_member_detected_but_upgrade_failed_when_it_comes_back_on_the_old_version(self):
+        clock, fake = vc(4, 0, 1, reverts={2})
+        result = upgrade(clock, fake, timeout=600)
+        assert sent(result, vcu.MSG_DETECTED_NOT_UPGRADED) == [('vc-member-upgrade-failed', 2)]
+
+    def test_did_not_come_up_when_a_member_is_not_back_within_the_timeout_named_with_its_last_role(self):
+        clock, fake = vc(4, 0, 1, never_returns={3})
+        result = upgrade(clock, fake)
+        assert sent(result, vcu.MSG_NOT_DETECTED) == [('vc-member-detection-failed', 3)]
+        event = next(e for e in result['events'] if e['message'] == vcu.MSG_NOT_DETECTED)
+        assert event['role'] == 'Linecard'
+        assert vcu.describe_member(event) == 'member 3 (PE0003, Linecard)'
+
+    def test_image_installation_failed_when_a_strict_install_fails_twice(self):
+        clock, fake = vc(4, 0, 1, install_fails={2: 2})
+        result = upgrade(clock, fake, **STRICT_FOUR)
+        assert sent(result, vcu.MSG_INSTALL_FAILED) == [('vc-member-image-installation-failed', 2)]
+        assert [e for e in result['events'] if e['type'] == 'vc-bootstrap-failed'] == []
+
+    def test_strict_bootstrap_failure_when_linecards_are_not_all_back_then_detection_failure_on_checking_again(self):
+        clock, fake = vc(4, 0, 1, never_returns={3})
+        result = upgrade(clock, fake, timeout=600, **STRICT_FOUR)
+        assert result['failed'] is True
+        assert [(e['type'], e['message']) for e in result['events'] if e['member_id'] is None or e['member_id'] == 3][-5:] == [
+            ('vc-member-reboot-initiated', vcu.MSG_LINECARDS_REBOOTING),
+            ('vc-member-detection-failed', vcu.MSG_NOT_DETECTED),
+            ('vc-bootstrap-failed', vcu.MSG_STRICT_BOOTSTRAP_FAILURE),
+            ('vc-member-detection-failed', vcu.MSG_NOT_DETECTED),
+            ('vc-bootstrap-failed', vcu.MSG_STRICT_DETECTION_FAILURE)]
+
+    def test_a_strict_linecard_that_returns_on_checking_again_ends_in_success(self):
+        late = 600 - DURATIONS['reboot'] - DURATIONS['shutdown'] + 60
+        clock, fake = vc(4, 0, 1, late={3: late})
+        result = upgrade(clock, fake, timeout=600, **STRICT_FOUR)
+        assert not result.get('failed'), result['msg']
+        assert sent(result, vcu.MSG_STRICT_BOOTSTRAP_FAILURE) == [('vc-bootstrap-failed', None)]
+        assert sent(result, vcu.MSG_STRICT_DETECTION_FAILURE) == []
+        assert result['events'][-1]['message'] == vcu.MSG_SUCCESSFULLY_UPGRADED
+
+    def test_our_message_when_strict_mode_refuses_to_start(self):
+        clock, fake = vc(3, 0, 1)
+        result = upgrade(clock, fake, timeout=60, **STRICT_FOUR)
+        assert sent(result, vcu.MSG_STRICT_NOT_STARTED) == [('vc-bootstrap-failed', None)]
+
+    def test_every_message_sent_is_table_2_or_one_of_ours_listed(self):
+        table_2 = {vcu.MSG_INSTALLED_NEXT, vcu.MSG_INSTALLED_REBOOT, vcu.MSG_INSTALL_FAILED, vcu.MSG_LINECARDS_REBOOTING,
+                   vcu.MSG_NO_UPGRADE, vcu.MSG_SUCCESSFULLY_UPGRADED, vcu.MSG_DETECTED_UPGRADED, vcu.MSG_UPGRADE_FAILED,
+                   vcu.MSG_DETECTED_NOT_UPGRADED, vcu.MSG_NOT_DETECTED, vcu.MSG_STRICT_BOOTSTRAP_FAILURE, vcu.MSG_STRICT_DETECTION_FAILURE}
+        ours = {vcu.MSG_BACKUP_REBOOTING, vcu.MSG_PRIMARY_REBOOTING, vcu.MSG_STANDALONE_REBOOTING, vcu.MSG_STRICT_NOT_STARTED}
+        messages = {value for name, value in vars(vcu).items() if name.startswith('MSG_')}
+        assert messages == table_2 | ours
+        with open(pathlib.Path(__file__).parents[4] / 'docs' / 'upgrade.md', encoding='utf-8') as handle:
+            documented = handle.read()
+        assert all(message in documented for message in messages)
+
+
+# -- the backup during the primary's reboot, and a backup that failed ----------------------------------------------
+
+class TestBackupRole:
+    def test_a_temporary_backup_stands_in_while_the_primary_reboots_and_hands_the_role_back(self):
+        clock, fake = vc(6, 3, 5, config=ORIGINAL)
+        result = upgrade(clock, fake)
+        assert not result.get('failed'), result['msg']
+        temporary = fake.commits[1][1]
+        assert fake.commits[1][0] == TEMPORARY_BACKUP_COMMENT
+        stand_in = [m.findtext('mastership-priority') for m in temporary.findall('virtual-chassis/member') if m.findtext('name') == '0']
+        assert stand_in == ['1'] and fake.priority(0) == 200
+        primary_away = [roles for unused_when, roles in fake.history if roles[3] is None]
+        assert primary_away and all(roles[0] == 'backup' for roles in primary_away if roles[5] == 'primary')
+        assert fake.state() == {0: ('linecard', NEW), 1: ('linecard', NEW), 2: ('linecard', NEW), 3: ('backup', NEW),
+                                4: ('linecard', NEW), 5: ('primary', NEW)}
+
+    def test_default_mode_hands_the_role_of_a_failed_backup_to_an_upgraded_linecard_before_the_primary_reboots(self):
+        clock, fake = vc(4, 0, 1, install_fails={1: 99}, config=ORIGINAL)
+        original = copy.deepcopy(fake.config)
+        result = upgrade(clock, fake)
+        assert not result.get('failed'), result['msg']
+        assert [c[0] for c in fake.commits] == [PIN_COMMENT, HANDOVER_COMMENT, TEMPORARY_BACKUP_COMMENT, RESTORE_COMMENT]
+        assert installs_and_reboots(fake) == [('install', 2), ('install', 3), ('reboot', 2), ('reboot', 3), ('install', 1),
+                                              ('reboot', 1), ('install', 0), ('reboot', 0)]
+        # The primary runs the target; only the failed backup is behind, as a linecard.
+        assert fake.state() == {0: ('backup', NEW), 1: ('linecard', OLD), 2: ('primary', NEW), 3: ('linecard', NEW)}
+        assert result['failed_members'] == [1]
+        assert sent(result, vcu.MSG_SUCCESSFULLY_UPGRADED) == []
+        assert canonical(fake.config) == canonical(original)
+        # At no moment was a member on the old release primary over members on the new one.
+        for unused_when, roles in fake.history:
+            assert all(roles[m] != 'primary' for m in (1,))
+
+    def test_a_failed_backup_that_is_gone_hands_over_without_a_reboot(self):
+        clock, fake = vc(4, 0, 1, never_returns={1})
+        result = upgrade(clock, fake, timeout=600)
+        assert not result.get('failed'), result['msg']
+        assert ('reboot', 1) in fake.ops('reboot') and fake.ops('reboot').count(('reboot', 1)) == 1
+        assert fake.state()[2] == ('primary', NEW) and fake.state()[0] == ('backup', NEW)
+
+    def test_without_an_upgraded_linecard_the_primary_is_left_on_its_release(self):
+        clock, fake = vc(2, 0, 1, install_fails={1: 99})
+        result = upgrade(clock, fake)
+        assert installs_and_reboots(fake) == [('install', 1)]
+        assert fake.state() == {0: ('primary', OLD), 1: ('backup', OLD)}
+        primary = next(m for m in result['members'] if m['member_id'] == 0)
+        assert primary['outcome'] == 'not-attempted' and 'no upgraded linecard' in primary['detail']
+
+
+class TestValidation:
+    def test_the_configuration_is_validated_once_before_anything_is_pinned_or_installed(self):
+        clock, fake = vc(4, 0, 1)
+        result = upgrade(clock, fake)
+        assert not result.get('failed'), result['msg']
+        assert fake.ops('validate', 'commit', 'install')[:3] == [('validate', 0), ('commit', PIN_COMMENT), ('install', 2)]
+        assert fake.ops('validate') == [('validate', 0)]
+
+    def test_a_configuration_that_does_not_validate_stops_the_run_with_nothing_changed(self):
+        clock, fake = vc(4, 0, 1, config=ORIGINAL, validation='package-result 1: mgd: error: configuration check-out failed')
+        original = copy.deepcopy(fake.config)
+        result = upgrade(clock, fake)
+        assert result['failed'] is True and 'does not validate against %s (member 0)' % PACKAGE in result['msg']
+        assert 'validate: false' in result['msg']
+        assert fake.ops('install', 'reboot', 'commit') == [] and canonical(fake.config) == canonical(original)
+
+    def test_validation_can_be_skipped_and_a_release_without_it_gets_a_warning(self):
+        clock, fake = vc(4, 0, 1, validation='would fail')
+        runner = VcUpgrade(fake, SOFTWARE, detection_timeout=600, clock=clock, sleep=clock.sleep, validate=False)
+        assert not runner.run().get('failed') and fake.ops('validate') == []
+        clock, fake = vc(4, 0, 1, validation='unsupported')
+        result = upgrade(clock, fake)
+        assert not result.get('failed') and any('not validated' in warning for warning in result['warnings'])
+
+
+# -- the session writes each request at once (no reader-thread tick) ---------------------------------------------------
+
+class FakeNcclientSession:
+    """What send_without_tick touches of an ncclient SSHSession: connected, _q, _base, _transport_write, send."""
+
+    def __init__(self, base):
+        self.connected = True
+        self._q = queue.Queue()
+        self._base = NetconfBase.BASE_11 if base == '1.1' else NetconfBase.BASE_10
+        self.written = []
+
+    def _transport_write(self, data):
+        # Two bytes at a time: the wrapper must keep writing until everything is out.
+        self.written.append(data[:2])
+        return min(2, len(data))
+
+    def send(self, message):
+        self._q.put(message)
+
+
+class FakeDevice:
+    def __init__(self, session):
+        self._conn = type('Manager', (), {'_session': session})()
+
+
+@pytest.mark.parametrize('base, framed', [('1.0', b'<rpc/>]]>]]>'), ('1.1', b'\n#6\n<rpc/>\n##\n')])
+def test_requests_are_written_at_once_and_framed_as_ncclient_frames_them(base, framed):
+    session = FakeNcclientSession(base)
+    send_without_tick(FakeDevice(session))
+    session.send('<rpc/>')
+    assert b''.join(session.written) == framed and session._q.empty()
+
+
+def test_while_messages_wait_in_the_queue_new_ones_queue_behind_them():
+    session = FakeNcclientSession('1.0')
+    session._q.put('<hello/>')
+    send_without_tick(FakeDevice(session))
+    session.send('<rpc/>')
+    assert session.written == [] and [session._q.get(), session._q.get()] == ['<hello/>', '<rpc/>']
+
+
+def test_reconnect_spaces_its_attempts_like_the_polls_and_gives_up_at_the_timeout(monkeypatch):
+    clock = FakeClock()
+    attempts = []
+
+    def open_device(params):
+        attempts.append(clock.now)
+        if clock.now < 3.0:
+            raise DeviceConnectionError('refused')
+        return FakeDevice(None)
+
+    monkeypatch.setattr(vcu, 'open_device', open_device)
+    ops = vcu.PyezOperations({'host': '192.0.2.1'})
+    ops.reconnect(60, clock=clock, sleep=clock.sleep)
+    assert ops.sessions_opened == 1 and 3.0 <= attempts[-1] <= 3.0 * (1 + vcu.POLL_FRACTION) + vcu.MIN_POLL_SECONDS
+    gaps = [later - earlier for earlier, later in zip(attempts, attempts[1:])]
+    assert all(later >= earlier - 1e-9 for earlier, later in zip(gaps, gaps[1:])) and gaps[0] == pytest.approx(vcu.MIN_POLL_SECONDS)
+
+    def refused(params):
+        raise DeviceConnectionError('refused')
+
+    clock = FakeClock()
+    monkeypatch.setattr(vcu, 'open_device', refused)
+    with pytest.raises(TimeoutError, match='192.0.2.1 did not come back within 5 s: refused'):
+        vcu.PyezOperations({'host': '192.0.2.1'}).reconnect(5, clock=clock, sleep=clock.sleep)
