@@ -35,7 +35,8 @@ options:
       - The records directory on the target, which the phone-home server reads.
       - It becomes a symbolic link to the current version, C(<dest>.<UTC time>); a real directory
         already there is kept as C(<dest>.<UTC time>.orig).
-      - A relative path is relative to the directory of the playbook being run (in AWX, the job template's playbook). Give an absolute path when the target is not the controller.
+      - A relative path is relative to the directory of the playbook being run (in AWX, the job template's playbook).
+        Give an absolute path when the target is not the controller.
     type: path
     required: true
   hosts:

@@ -101,6 +101,6 @@ def run_job(collection, workdir, playbook, inventory, extravars=None, envvars=No
                                capture_output=True, text=True, timeout=600, check=False)
     artifacts = pdd / 'artifacts' / 'job'
     assert artifacts.is_dir(), completed.stdout + completed.stderr
-    events = [json.loads(p.read_text()) for p in sorted((artifacts / 'job_events').glob('*.json'),
-                                                          key=lambda p: int(p.name.split('-', 1)[0]))]
+    event_files = sorted((artifacts / 'job_events').glob('*.json'), key=lambda p: int(p.name.split('-', 1)[0]))
+    events = [json.loads(p.read_text()) for p in event_files]
     return Job(int((artifacts / 'rc').read_text()), (artifacts / 'status').read_text(), (artifacts / 'stdout').read_text(), events, artifacts)
