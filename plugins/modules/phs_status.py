@@ -65,6 +65,7 @@ options:
   ca_path:
     description:
       - PEM file of the CA (or the self-signed certificate) that signed the server's certificate.
+      - A relative path is relative to the directory of the playbook being run (in AWX, the job template's playbook).
     type: path
   request_timeout:
     description:
