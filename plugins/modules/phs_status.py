@@ -67,6 +67,8 @@ options:
   ca_path:
     description:
       - PEM file of the CA (or the self-signed certificate) that signed the server's certificate.
+      - A relative path is found like the source of M(ansible.builtin.copy) (in C(files/) of the role, then of the playbook,
+        then beside the playbook).
     type: path
   request_timeout:
     description:

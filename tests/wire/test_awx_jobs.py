@@ -208,7 +208,8 @@ def test_wait_for_phone_home_with_the_status_token_credential(installed_collecti
     try:
         inventory = {'virtual_chassis': {'hosts': {'vc-full-strict': {
             'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
-            'ztp_phone_home': {'server_url': 'https://127.0.0.1:%d' % server.port, 'trust_anchor': str(server.cert)}}}}}
+            # Relative: the project directory, where the job's playbook is.
+            'ztp_phone_home': {'server_url': 'https://127.0.0.1:%d' % server.port, 'trust_anchor': 'phs-ca.pem'}}}}}
         template = job_template(installed_collection.root, 'wait_phone_home.yml')
         (credential_type,) = controller_configuration(installed_collection.root)['controller_credential_types']
         injected = {name: value.replace('{{ token }}', token) for name, value in credential_type['injectors']['extra_vars'].items()}
@@ -223,7 +224,8 @@ def test_wait_for_phone_home_with_the_status_token_credential(installed_collecti
 
         reporter = threading.Thread(target=report)
         reporter.start()
-        job = run_job(installed_collection, tmp_path, 'wait_phone_home.yml', inventory, extravars=extravars)
+        job = run_job(installed_collection, tmp_path, 'wait_phone_home.yml', inventory, extravars=extravars,
+                      project_files={'phs-ca.pem': server.cert.read_text()})
         reporter.join()
         assert job.status == 'successful', job.stdout[-4000:]
         event, result = job.result('Wait for bootstrap-complete', 'vc-full-strict')

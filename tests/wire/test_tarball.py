@@ -33,7 +33,8 @@ def test_the_tarball_leaves_development_files_out(installed_collection):
 
 def test_docs_stand_alone(installed_collection):
     root = installed_collection.root
-    pages = [root / 'README.md'] + sorted((root / 'docs').glob('*.md')) + sorted((root / 'extensions').rglob('*.md'))
+    pages = [root / 'README.md'] + sorted((root / 'docs').glob('*.md')) + sorted((root / 'extensions').rglob('*.md')) \
+        + sorted((root / 'tests').rglob('*.md'))
     for page in pages:
         text = page.read_text()
         assert not OUTSIDE.search(text), '%s: %s' % (page.name, OUTSIDE.search(text).group(0))
