@@ -23,7 +23,6 @@ Fixtures (registered in tests/wire/conftest.py):
 from __future__ import annotations
 
 import concurrent.futures
-import ctypes
 import json
 import os
 import secrets
@@ -34,22 +33,14 @@ from pathlib import Path
 import pytest
 
 from vcsim import dhcp_client
+from vcsim.ztp import enter_netns
 
 SERVER_INTERFACE = 'eth1'
-CLONE_NEWNET = 0x40000000
 READY = {'isc4': 'Server starting service.', 'isc6': 'Server starting service.', 'kea4': 'DHCP4_STARTED', 'kea6': 'DHCP6_STARTED'}
 
 
 def _ip(*args, check=True):
     return subprocess.run(['ip'] + list(args), capture_output=True, text=True, check=check)
-
-
-def _enter_namespace(name):
-    """Move the calling thread (only it) into the named network namespace."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    with open('/run/netns/%s' % name, 'rb') as handle:
-        if libc.setns(handle.fileno(), CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), 'setns into %s failed' % name)
 
 
 class DhcpLab:
@@ -79,7 +70,7 @@ class DhcpLab:
         _ip('-n', self.server_namespace, 'addr', 'add', self.ipv4, 'dev', SERVER_INTERFACE)
         _ip('-n', self.server_namespace, '-6', 'addr', 'add', self.ipv6, 'dev', SERVER_INTERFACE, 'nodad')
         self._client = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix='dhcp-lab-client',
-                                                             initializer=_enter_namespace, initargs=(self.client_namespace,))
+                                                             initializer=enter_netns, initargs=(self.client_namespace,))
         return self
 
     def _command(self, output, config):
