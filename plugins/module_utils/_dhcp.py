@@ -318,8 +318,9 @@ def _joined(directory, name):
 def configuration_file(host, configuration):
     """(file name, kind, interpreter or None) of a host's configuration as DHCP ZTP hands it out.
 
-    The kind follows the ZTP document: a first line of #! and an interpreter path makes a script.
-    A template renders Junos XML (data model), so only ``content`` can be a script.
+    The kind follows the ZTP document: a first line of #! and an interpreter path makes a script, anything
+    else is loaded as Junos text configuration. A template is named before it is rendered: a configuration
+    unless ``file_name`` says otherwise (the device tells a script by its first line, not by its name).
     """
     content = configuration.get('content') or ''
     interpreter = None
@@ -328,7 +329,7 @@ def configuration_file(host, configuration):
         suffix = SCRIPT_INTERPRETERS.get(interpreter, '.script')
         kind = 'script'
     else:
-        suffix, kind = '.xml', 'configuration'
+        suffix, kind = '.conf', 'configuration'
     return configuration.get('file_name') or host + suffix, kind, interpreter
 
 
