@@ -41,7 +41,7 @@ SERIAL_NUMBER = {'pattern': r'[A-Za-z0-9][A-Za-z0-9._-]{0,63}',
                  'pattern_description': 'letters, digits, ".", "_" or "-" (at most 64)'}  # it names files of the records
 DNS_HOST_NAME = {'pattern': r'(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*',
                  'pattern_description': 'an ASCII DNS host name (letters, digits, "-" and ".")'}
-# The inventory host name lands in DHCP text (option 43 names <host>.xml) and in file names: plain ASCII only.
+# The inventory host name lands in DHCP text (option 43 names <host>.conf) and in file names: plain ASCII only.
 INVENTORY_HOST_NAME = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.:-]*')
 
 # Spec key 'controller_file': the file is read on the controller, found like ansible.builtin.template finds
