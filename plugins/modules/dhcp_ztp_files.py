@@ -11,8 +11,8 @@ short_description: Publish the configuration file each DHCP ZTP host fetches, on
 version_added: 0.1.0
 description:
   - For every host of the play with C(ztp_bootstrap_method=dhcp-ztp) and a C(ztp_configuration), writes the file the
-    host's DHCP record names (option 43 / option 17 suboption 01) under O(root), the directory the file server serves:
-    O(root) + C(ztp_file_server.config_path) + the file name (C(ztp_configuration.file_name), by default
+    host's DHCP record names (option 43 / option 17 suboption 01) under O(root), the directory the file server serves,
+    that is O(root) + C(ztp_file_server.config_path) + the file name (C(ztp_configuration.file_name), by default
     C(<inventory_hostname>.conf), or C(.sh) / C(.slax) / C(.py) for a script).
   - A C(ztp_configuration.template) is rendered with that host's variables, as M(ansible.builtin.template) would;
     C(ztp_configuration.content) is written as it is (a C(#!) script too).
@@ -82,5 +82,5 @@ problems:
   returned: when the inventory or a rendered configuration is invalid
   type: list
   elements: str
-  sample: ["ams1-sw1: ztp_configuration.template: renders a configuration that is Junos XML; DHCP ZTP loads the configuration file as Junos text configuration ..."]
+  sample: ["ams1-sw1: ztp_configuration.template: renders a configuration that is Junos XML; DHCP ZTP loads ..."]
 """

@@ -38,9 +38,11 @@ TEXT_CONFIGURATION = {'content': 'system {\n    services {\n        netconf {\n 
 # One host of every kind the exchange checks: a dhcp-ztp EX4300-48P, a dhcp-ztp EX2300 on HTTPS port 8443,
 # and a phone-home Virtual Chassis keyed by the serial number its members send in option 12.
 FLEET = {
-    'sw48': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_configuration=dict(TEXT_CONFIGURATION), ztp_management={'ipv4_address': '10.99.0.21', 'hostname': 'sw48'},
+    'sw48': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_configuration=dict(TEXT_CONFIGURATION),
+                 ztp_management={'ipv4_address': '10.99.0.21', 'hostname': 'sw48'},
                  ztp_members=[{'serial_number': 'HW48', 'model': 'ex4300-48p', 'mac_address': '02:00:00:00:48:01'}]),
-    'sw23': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_configuration=dict(TEXT_CONFIGURATION), ztp_management={'ipv4_address': '10.99.0.22'},
+    'sw23': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_configuration=dict(TEXT_CONFIGURATION),
+                 ztp_management={'ipv4_address': '10.99.0.22'},
                  ztp_file_server=dict(SHARED['ztp_file_server'], transfer_mode='https', port=8443),
                  ztp_members=[{'serial_number': 'HW23', 'model': 'ex2300-24p', 'mac_address': '02:00:00:00:23:01'}]),
     'vc1': dict(copy.deepcopy(SHARED), ztp_topology='full', ztp_bootstrap_method='phone-home',

@@ -22,6 +22,7 @@ SCRIPT = '#!/bin/sh\necho provisioning by script\n'
 def _hosts(template):
     common = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
               'ztp_file_server': {'address': '192.0.2.10', 'transfer_mode': 'http', 'image_path': '/images', 'config_path': '/configs'}}
+
     def host(index, **variables):
         return dict(common, ztp_management={'ipv4_address': '10.20.0.%d' % index, 'hostname': 'sw%d' % index},
                     ztp_members=[{'serial_number': 'HWF%04d' % index, 'model': 'ex2300-24p', 'mac_address': '02:00:00:00:20:%02x' % index}],

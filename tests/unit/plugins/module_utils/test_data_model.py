@@ -126,9 +126,9 @@ XML_CONFIGURATION = '<configuration><system><host-name>sw1</host-name></system><
 @pytest.mark.parametrize('method, content, expected', [
     ('dhcp-ztp', TEXT_CONFIGURATION, []),
     ('dhcp-ztp', '#!/usr/libexec/ui/cscript\nversion 1.0;\n', []),
-    ('dhcp-ztp', '\n  ' + XML_CONFIGURATION, ['sw1: ztp_configuration.content: is Junos XML; DHCP ZTP loads the configuration file as Junos text '
-                                               'configuration (curly braces), so XML would not commit and ZTP would restart forever: '
-                                               'give text, or use phone-home for XML']),
+    ('dhcp-ztp', '\n  ' + XML_CONFIGURATION, [
+        'sw1: ztp_configuration.content: is Junos XML; DHCP ZTP loads the configuration file as Junos text configuration (curly braces), '
+        'so XML would not commit and ZTP would restart forever: give text, or use phone-home for XML']),
     ('dhcp-ztp', ' \n', ['sw1: ztp_configuration.content: is empty']),
     ('phone-home', XML_CONFIGURATION, []),
     ('phone-home', TEXT_CONFIGURATION, ['sw1: ztp_configuration.content: is not Junos XML; phone-home takes Junos XML rooted at '
