@@ -111,10 +111,10 @@ DATA_MODEL = {
     'ztp_configuration': {
         'type': 'dict',
         'description': [
-            'The configuration to apply. Its format follows `ztp_bootstrap_method`: phone-home (and the NETCONF route) take',
-            'Junos XML rooted at `<configuration>`; DHCP ZTP (`dhcp-ztp`) loads the file it fetches as Junos *text* configuration',
-            '(curly braces), or runs it when it is a script. XML for a dhcp-ztp host, or text for a phone-home host, is refused;',
-            'a template is checked the same way once rendered, before any file is written.',
+            'The configuration to apply. Its format follows `ztp_bootstrap_method`: phone-home takes Junos XML rooted at',
+            '`<configuration>`; DHCP ZTP (`dhcp-ztp`) loads the file it fetches as Junos *text* configuration (curly braces),',
+            'or runs it when it is a script. XML for a dhcp-ztp host, or text for a phone-home host, is refused; a template is',
+            'checked the same way once rendered, before any file is written. The NETCONF route (`apply_config`) loads either.',
         ],
         'options': {
             'content': {'type': 'str', 'multiline': True, 'description': [
