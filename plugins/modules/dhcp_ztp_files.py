@@ -20,7 +20,7 @@ description:
     that is Junos XML (or empty) is refused, naming host and field, like such content is refused by the data model.
   - Every host is validated and every file rendered and checked before the first is written. Each file is replaced
     atomically (a temporary file renamed into place, mode 0644 when new) and only when its content changed.
-  - Images are not published: they come from elsewhere (see C(docs/dhcp.md)).
+  - Images are not published; they come from elsewhere (see C(docs/dhcp.md)).
   - Runs on the controller; use it once (C(run_once=true)). The C(junos.ztp.dhcp_records) role runs it when
     C(dhcp_records_file_server_root) is set.
 author:
@@ -49,6 +49,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: Runs on the controller, where the file server's directory is.
 seealso:
   - module: junos.ztp.dhcp_config
 """

@@ -61,8 +61,8 @@ def inventory(sim, tmp_path):
         hosts[name] = vc_host_vars(sim.vc(name), sim.user, sim.password, ztp_topology='full', ztp_provisioning_mode='strict', ztp_members=[
             {'member_id': index, 'serial_number': serial, 'model': model, 'role': role, 'mastership_priority': priority}
             for index, (serial, model, role, priority) in enumerate(members)], **common)
-    standalone = dict(common, ztp_bootstrap_method='dhcp-ztp', ztp_configuration={'template': str(text_template)},
-                      ztp_members=[{'serial_number': 'HW0217AF6000', 'model': 'ex2300-24p'}])
+    standalone = {**common, 'ztp_bootstrap_method': 'dhcp-ztp', 'ztp_configuration': {'template': str(text_template)},
+                  'ztp_members': [{'serial_number': 'HW0217AF6000', 'model': 'ex2300-24p'}]}
     hosts['site-sw1'] = vc_host_vars(sim.vc('site-sw1'), sim.user, sim.password, **standalone)
     path = tmp_path / 'inventory.yml'
     path.write_text(yaml.safe_dump({'all': {'children': {
