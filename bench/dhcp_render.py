@@ -64,7 +64,7 @@ group {
   option junos-ztp.proxy-server "{{ ztp_dhcp_options.proxy }}";
 {% if ztp_bootstrap_method == 'dhcp-ztp' %}
   option junos-ztp-file-server {{ ztp_file_server.address }};
-  option junos-ztp.config-file-name "{{ ztp_file_server.config_path }}/{{ inventory_hostname }}.xml";
+  option junos-ztp.config-file-name "{{ ztp_file_server.config_path }}/{{ inventory_hostname }}.conf";
   option junos-ztp.transfer-mode "http";
 {% endif %}
 {% for member in ztp_members %}

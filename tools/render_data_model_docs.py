@@ -43,7 +43,9 @@ Besides the rules of each field below, these hold across fields:
 - every member's model matches an image of `ztp_software.images`;
 - URLs are http, https, ftp or tftp and at most 256 characters; the phone-home server URL is https;
 - IP and MAC addresses parse (netaddr); the file server is an IP address (devices do not resolve names);
-- `ztp_configuration` is well-formed Junos XML rooted at `<configuration>` (a `#!` script only with `dhcp-ztp`);
+- `ztp_configuration` follows `ztp_bootstrap_method`: with `phone-home` it is well-formed Junos XML rooted at `<configuration>`;
+  with `dhcp-ztp` it is Junos text configuration (XML is refused: the device loads the file as text) or a `#!` script;
+  `content` is checked here, a `template` once rendered, before any file is written;
 - every file on the controller a host names (fields marked "controller file") exists and is readable:
   `junos.ztp.validate_inventory` (the first task of `provision_vc`) and `junos.ztp.phs_records` check them all before
   any device is contacted or any file is written (`dhcp_config` does not read them). A relative path is found the

@@ -93,11 +93,7 @@ class ActionModule(TemplateRendering, ActionBase):
     def _read_inputs(self, host, model, hostvars, task_vars, problems):
         """What the records need from the controller for one host: configuration text, script bytes, trust anchor."""
         inputs = {'configuration': None, 'scripts': {}, 'trust_anchor': None}
-        configuration = model['ztp_configuration'] or {}
-        if configuration.get('content'):
-            inputs['configuration'] = configuration['content']
-        elif configuration.get('template'):
-            inputs['configuration'] = self._render_template(host, configuration['template'], hostvars, task_vars, problems)
+        inputs['configuration'] = self.host_configuration(host, model['ztp_configuration'] or {}, hostvars, task_vars, problems)
         for stage in ('pre', 'post'):
             local_path = ((model['ztp_scripts'] or {}).get(stage) or {}).get('local_path')
             if local_path:
@@ -114,15 +110,6 @@ class ActionModule(TemplateRendering, ActionBase):
                 return stream.read()
         except (AnsibleError, OSError) as exc:
             problems.append(Problem(host, field, 'cannot read %s: %s' % (path, exc)))
-            return None
-
-    def _render_template(self, host, path, hostvars, task_vars, problems):
-        """Render a configuration template with that host's variables, like ansible.builtin.template would."""
-        field = 'ztp_configuration.template'
-        try:
-            return self.render_template(path, task_vars, dict(hostvars.raw_get(host), hostvars=hostvars))
-        except AnsibleError as exc:
-            problems.append(Problem(host, field, 'cannot render %s: %s' % (path, exc)))
             return None
 
     def _write(self, files, args, task_vars):

@@ -37,7 +37,7 @@ except ImportError as exc:
     HAS_APPLY_LIBRARIES = False
     APPLY_IMPORT_ERROR = exc
     DEVICE_ERRORS = CUT_SHORT_ERRORS
-from ansible_collections.junos.ztp.plugins.module_utils._data_model import junos_xml_problems
+from ansible_collections.junos.ztp.plugins.module_utils._data_model import is_script, is_xml, junos_xml_problems
 from ansible_collections.junos.ztp.plugins.module_utils._virtual_chassis import parse_vc_information
 
 ACTIONS = ('merge', 'replace')
@@ -76,6 +76,9 @@ ROLE_CONTAINERS = {
 VCP_INTERFACE_PREFIX = 'vcp-'
 # Script text that changes roles or triggers an election: VC commands, mastership, switchover.
 ROLE_CHANGING_SCRIPT_TEXT = re.compile(r'virtual-chassis|mastership|switchover|routing-engine\s+master', re.IGNORECASE)
+# Junos text configuration is not resolved into statements without the device's schema: a line that names one of
+# the stanzas above is flagged as it is.
+ROLE_CHANGING_CONFIGURATION_TEXT = re.compile(r'virtual-chassis|redundancy|\bvcp-', re.IGNORECASE)
 
 
 class ApplyError(Exception):
@@ -175,6 +178,19 @@ def role_change_findings(configuration):
     for finding in findings:
         unique.setdefault(finding.statement, finding)
     return list(unique.values())
+
+
+def configuration_format(configuration):
+    """PyEZ's load format of a configuration: Junos XML, or Junos text configuration (what DHCP ZTP hosts are given)."""
+    return 'xml' if is_xml(configuration) else 'text'
+
+
+def text_role_change_findings(configuration):
+    """Lines of a Junos text configuration that touch the stanzas the role-change guard watches, as dicts."""
+    return [{'statement': 'configuration line %d: %s' % (number, line.strip()),
+             'reason': 'Junos text configuration that touches virtual-chassis, chassis redundancy or a VCP may change member roles '
+                       '(text is not compared with the committed configuration)'}
+            for number, line in enumerate(configuration.splitlines(), start=1) if ROLE_CHANGING_CONFIGURATION_TEXT.search(line)]
 
 
 def _find_path(tree, steps):
@@ -288,7 +304,9 @@ def validate_request(configuration, action, confirm):
     problems = []
     if not configuration or not configuration.strip():
         problems.append('configuration is empty')
-    else:
+    elif is_script(configuration):
+        problems.append('configuration is a script; give scripts as pre_scripts or post_scripts')
+    elif configuration_format(configuration) == 'xml':
         problems.extend('configuration %s' % problem for problem in junos_xml_problems(configuration))
     if action not in ACTIONS:
         problems.append('action must be one of %s, got %r' % (', '.join(ACTIONS), action))
@@ -320,11 +338,14 @@ class ConfigApplier:
 
     def role_changes(self, configuration, scripts):
         """Findings that would change something on this device: statements not already in effect, every flagged script line."""
-        findings = role_change_findings(configuration)
-        if findings:
-            committed = call_rpc(self.device, 'get_config', filter_xml=committed_filter(findings), options={'database': 'committed'})
-            findings = [finding for finding in findings if not in_effect(finding, committed)]
-        flagged = [finding.as_dict() for finding in findings]
+        if configuration_format(configuration) == 'text':
+            flagged = text_role_change_findings(configuration)
+        else:
+            findings = role_change_findings(configuration)
+            if findings:
+                committed = call_rpc(self.device, 'get_config', filter_xml=committed_filter(findings), options={'database': 'committed'})
+                findings = [finding for finding in findings if not in_effect(finding, committed)]
+            flagged = [finding.as_dict() for finding in findings]
         for script in scripts:
             flagged.extend(script_findings(script.label, script.content))
         return flagged
@@ -334,7 +355,8 @@ class ConfigApplier:
     def _load(self, configuration, action):
         """Load into the locked candidate and return the diff against the committed configuration (None when equal)."""
         try:
-            self.config.load(configuration, format='xml', merge=action == 'merge', ignore_warning=IGNORED_LOAD_WARNINGS)
+            self.config.load(configuration, format=configuration_format(configuration), merge=action == 'merge',
+                             ignore_warning=IGNORED_LOAD_WARNINGS)
         except DEVICE_ERRORS as exc:
             raise ApplyError('loading the configuration (%s) failed: %s' % (action, exc)) from exc
         return self.diff()

@@ -42,7 +42,7 @@ SERIAL_NUMBER = {'pattern': r'[A-Za-z0-9][A-Za-z0-9._-]{0,63}',
                  'pattern_description': 'letters, digits, ".", "_" or "-" (at most 64)'}  # it names files of the records
 DNS_HOST_NAME = {'pattern': r'(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*',
                  'pattern_description': 'an ASCII DNS host name (letters, digits, "-" and ".")'}
-# The inventory host name lands in DHCP text (option 43 names <host>.xml) and in file names: plain ASCII only.
+# The inventory host name lands in DHCP text (option 43 names <host>.conf) and in file names: plain ASCII only.
 INVENTORY_HOST_NAME = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.:-]*')
 
 # Spec key 'controller_file': the file is read on the controller, found like ansible.builtin.template finds
@@ -114,17 +114,25 @@ DATA_MODEL = {
     },
     'ztp_configuration': {
         'type': 'dict',
-        'description': 'The configuration to apply, as Junos XML rooted at `<configuration>` (phone-home takes XML only).',
+        'description': [
+            'The configuration to apply. Its format follows `ztp_bootstrap_method`: phone-home takes Junos XML rooted at',
+            '`<configuration>`; DHCP ZTP (`dhcp-ztp`) loads the file it fetches as Junos *text* configuration (curly braces),',
+            'or runs it when it is a script. XML for a dhcp-ztp host, or text for a phone-home host, is refused; a template is',
+            'checked the same way once rendered, before any file is written. The NETCONF route (`apply_config`) loads either.',
+        ],
         'options': {
             'content': {'type': 'str', 'multiline': True, 'description': [
-                'The Junos XML itself. With `ztp_bootstrap_method: dhcp-ztp` it may instead be a script:',
-                'a first line of `#!` and an interpreter path (`/bin/sh`, `/usr/libexec/ui/cscript`, `/usr/bin/python`).',
+                'The configuration itself: Junos XML (phone-home) or Junos text configuration (dhcp-ztp). With `ztp_bootstrap_method: dhcp-ztp`',
+                'it may instead be a script: a first line of `#!` and an interpreter path (`/bin/sh`, `/usr/libexec/ui/cscript`, `/usr/bin/python`).',
             ]},
             'file_name': {'type': 'str', 'ascii': True, 'description': [
                 'Name under `ztp_file_server.config_path` that DHCP ZTP hands out (option 43 suboption 01).',
-                'Defaults to `<inventory_hostname>.xml`, or `.sh` / `.slax` / `.py` for a script.',
+                'Defaults to `<inventory_hostname>.conf`, or `.sh` / `.slax` / `.py` for a script.',
             ]},
-            'template': {'type': 'path', 'controller_file': 'templates', 'description': 'A Jinja2 template on the controller that renders to Junos XML.'},
+            'template': {'type': 'path', 'controller_file': 'templates', 'description': [
+                'A Jinja2 template on the controller, rendered with the host\'s variables: to Junos XML (phone-home),',
+                'or to Junos text configuration or a script (dhcp-ztp).',
+            ]},
             'action': {'type': 'str', 'choices': ['merge', 'replace'], 'default': 'merge',
                        'description': 'How the configuration is applied. Phone-home clients always merge.'},
         },
@@ -527,11 +535,35 @@ def _configuration_problems(host, configuration, bootstrap_method):
         if not configuration.get('template'):
             return [Problem(host, 'ztp_configuration', 'needs content or template')]
         return []
-    if is_script(content):
-        if bootstrap_method != 'dhcp-ztp':
-            return [Problem(host, 'ztp_configuration.content', 'is a script (%s); phone-home takes only Junos XML configuration' % content.splitlines()[0])]
+    return [Problem(host, 'ztp_configuration.content', message) for message in configuration_format_problems(content, bootstrap_method)]
+
+
+def configuration_format_problems(text, bootstrap_method):
+    """What is wrong with a configuration's content or rendered template for the host's bootstrap method.
+
+    DHCP ZTP loads a file that is not a script as Junos text configuration (ZTP document), phone-home takes
+    Junos XML. Text configuration cannot be parsed here without the device's schema: XML is refused, the rest
+    is left to the device's commit.
+    """
+    if bootstrap_method == 'dhcp-ztp':
+        if is_script(text):
+            return []
+        if not text.strip():
+            return ['is empty']
+        if is_xml(text):
+            return ['is Junos XML; DHCP ZTP loads the configuration file as Junos text configuration (curly braces), '
+                    'so XML would not commit and ZTP would restart forever: give text, or use phone-home for XML']
         return []
-    return [Problem(host, 'ztp_configuration.content', message) for message in junos_xml_problems(content)]
+    if is_script(text):
+        return ['is a script (%s); phone-home takes only Junos XML configuration' % text.splitlines()[0]]
+    if text.strip() and not is_xml(text):
+        return ['is not Junos XML; phone-home takes Junos XML rooted at <configuration> (text configuration is for dhcp-ztp)']
+    return junos_xml_problems(text)
+
+
+def is_xml(text):
+    """True when the text is XML rather than Junos text configuration (which never starts with "<")."""
+    return text.lstrip().startswith('<')
 
 
 def is_script(content):

@@ -318,8 +318,9 @@ def _joined(directory, name):
 def configuration_file(host, configuration):
     """(file name, kind, interpreter or None) of a host's configuration as DHCP ZTP hands it out.
 
-    The kind follows the ZTP document: a first line of #! and an interpreter path makes a script.
-    A template renders Junos XML (data model), so only ``content`` can be a script.
+    The kind follows the ZTP document: a first line of #! and an interpreter path makes a script, anything
+    else is loaded as Junos text configuration. A template is named before it is rendered: a configuration
+    unless ``file_name`` says otherwise (the device tells a script by its first line, not by its name).
     """
     content = configuration.get('content') or ''
     interpreter = None
@@ -328,8 +329,13 @@ def configuration_file(host, configuration):
         suffix = SCRIPT_INTERPRETERS.get(interpreter, '.script')
         kind = 'script'
     else:
-        suffix, kind = '.xml', 'configuration'
+        suffix, kind = '.conf', 'configuration'
     return configuration.get('file_name') or host + suffix, kind, interpreter
+
+
+def configuration_path(host, model):
+    """Where a dhcp-ztp host's configuration file is on its file server: what option 43 / 17 suboption 01 names."""
+    return _joined(model['ztp_file_server']['config_path'], configuration_file(host, model['ztp_configuration'])[0])
 
 
 class _ZtpValues:
@@ -381,9 +387,9 @@ def _ztp_values(host, model, problems, notes):
             values.image = _joined(file_server['image_path'], image['file'])
             values.image_type = SYMLINK if image.get('symlink') else None
     if configuration:
-        name, kind, interpreter = configuration_file(host, configuration)
+        kind, interpreter = configuration_file(host, configuration)[1:]
         values.config_field = 'ztp_configuration.file_name'
-        values.config = _joined(file_server['config_path'], name)
+        values.config = configuration_path(host, model)
         values.config_kind = kind if interpreter is None else 'script (#!%s)' % interpreter
         if interpreter is not None and interpreter not in SCRIPT_INTERPRETERS:
             problems.append(Problem(host, 'ztp_configuration.content', 'is a script for %s; ZTP runs scripts with %s only (ZTP document, Table 1)'

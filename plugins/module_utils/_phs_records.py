@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
     InventoryError,
     Problem,
+    configuration_format_problems,
     image_for_model,
-    junos_xml_problems,
 )
 
 LEGACY_NAMESPACE = 'http://juniper.net/zerotouch-bootstrap-server'
@@ -131,7 +131,7 @@ def _virtual_chassis_contradictions(root, members):
 def configuration_problems(host, model, text):
     """Problems with the rendered configuration of a phone-home host."""
     field = 'ztp_configuration'
-    problems = [Problem(host, field, message) for message in junos_xml_problems(text)]
+    problems = [Problem(host, field, message) for message in configuration_format_problems(text, 'phone-home')]
     if problems:
         return problems
     if model['ztp_configuration'].get('action') == 'replace':

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: apply_config
-short_description: Run pre-configuration scripts, commit a Junos XML configuration, run post-configuration scripts
+short_description: Run pre-configuration scripts, commit a Junos configuration, run post-configuration scripts
 version_added: 0.1.0
 description:
   - The "Apply Scripts and New Configuration" stage of Virtual Chassis phone-home provisioning, driven from the
     controller over NETCONF. In order it runs every O(pre_scripts), loads and commits O(configuration), and runs every
     O(post_scripts). A failing step stops the stage; later steps do not run.
-  - The configuration is Junos XML rooted at C(<configuration>) (phone-home takes XML only), loaded under an exclusive
-    lock with O(action=merge) or O(action=replace) (statements marked C(replace="replace") replace what the device has).
+  - The configuration is Junos XML rooted at C(<configuration>) (what phone-home hosts have), or Junos text configuration
+    (what C(ztp_bootstrap_method=dhcp-ztp) hosts have, since DHCP ZTP loads text), told apart by its first character C(<).
+    It is loaded under an exclusive lock with O(action=merge) or O(action=replace) (statements marked C(replace="replace") replace what the device has).
     Whatever happens, the candidate is rolled back and the lock released before the module returns.
   - Idempotent. When the loaded configuration does not differ from the committed one, nothing is committed and
     C(changed) is false. Scripts run when the configuration changes, or when the device's state file
@@ -26,7 +27,9 @@ description:
     C(mastership-priority) or C(serial-number), C(auto-conversion) or C(no-split-detection), for C(chassis redundancy),
     for C(vcp-*) interfaces, and for deletion or replacement of the C(virtual-chassis), C(member) or C(chassis) stanzas.
     Statements the committed configuration already has are not counted (they change nothing). Script lines that mention
-    C(virtual-chassis), C(mastership), C(switchover) or C(routing-engine master) are flagged too. The module fails listing
+    C(virtual-chassis), C(mastership), C(switchover) or C(routing-engine master) are flagged too, and so is every line of a
+    text configuration that mentions C(virtual-chassis), C(redundancy) or C(vcp-) (text is not resolved into statements, so it is
+    not compared with the committed configuration). The module fails listing
     each flagged statement or line unless O(allow_role_changes=true).
   - Scripts are files on the controller. Each is copied to C(/var/tmp) on the primary over an SCP channel of the NETCONF
     session's own SSH connection (its host key already verified), run with the interpreter its C(#!) line names through
@@ -38,7 +41,7 @@ extends_documentation_fragment:
 options:
   configuration:
     description:
-      - The configuration, Junos XML rooted at C(<configuration>).
+      - The configuration, Junos XML rooted at C(<configuration>) or Junos text configuration (curly braces).
       - Defaults to the host's C(ztp_configuration.content), or its C(ztp_configuration.template) rendered with the host's
         variables on the controller (like M(ansible.builtin.template)).
     type: str

@@ -196,7 +196,7 @@ ztp_files:
   sample:
     ams1-sw1:
       image: /images/junos-arm-32-21.4R3-S5.4.tgz
-      configuration: /configs/ams1-sw1.xml
+      configuration: /configs/ams1-sw1.conf
       configuration_kind: configuration
       transfer_mode: http
       file_server: 192.0.2.10

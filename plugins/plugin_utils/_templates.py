@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 
+from ansible.errors import AnsibleError
 from ansible.template import trust_as_template
 
+from ansible_collections.junos.ztp.plugins.module_utils._data_model import Problem
 from ansible_collections.junos.ztp.plugins.plugin_utils._controller_files import ControllerFiles
 
 
@@ -23,3 +25,19 @@ class TemplateRendering(ControllerFiles):
         if variables is not None:
             environment['available_variables'] = variables
         return self._templar.copy_with_new_env(**environment).template(text, escape_backslashes=False) or ''
+
+    def host_configuration(self, host, configuration, hostvars, task_vars, problems):
+        """A host's ztp_configuration as text: its content, or its template rendered with that host's variables.
+
+        None when there is neither, or when the template does not render (a Problem naming the host is added).
+        """
+        if configuration.get('content'):
+            return configuration['content']
+        path = configuration.get('template')
+        if not path:
+            return None
+        try:
+            return self.render_template(path, task_vars, dict(hostvars.raw_get(host), hostvars=hostvars))
+        except AnsibleError as exc:
+            problems.append(Problem(host, 'ztp_configuration.template', 'cannot render %s: %s' % (path, exc)))
+            return None

@@ -48,6 +48,7 @@ def test_merge_replace_diff_check_mode_idempotence_confirmed_and_the_role_guard(
         apply('Role change', configuration=PRIORITY_2.format(priority=255)),
         apply('Role change already in effect', configuration=PRIORITY_0_AS_IS),
         apply('Role change knowingly', configuration=PRIORITY_2.format(priority=200), allow_role_changes=True),
+        apply('Junos text configuration', configuration='system {\n    host-name text-site;\n}\n'),
         apply('From the inventory template'),
     ]
     commits_before = len(vc.events('config_commit'))
@@ -78,6 +79,8 @@ def test_merge_replace_diff_check_mode_idempotence_confirmed_and_the_role_guard(
     assert as_is['status'] == 'ok' and as_is['result']['role_change_findings'] == [] and not as_is['result']['changed']
     knowingly = result['Role change knowingly']
     assert knowingly['status'] == 'ok' and knowingly['result']['committed']
+    text = result['Junos text configuration']   # what a dhcp-ztp host's ztp_configuration holds
+    assert text['status'] == 'ok' and text['result']['committed'] and 'host-name text-site' in text['result']['diff']['prepared']
     assert any('set virtual-chassis member 2 mastership-priority 200' in warning for warning in knowingly['result']['warnings'])
 
     from_inventory = result['From the inventory template']
@@ -89,11 +92,11 @@ def test_merge_replace_diff_check_mode_idempotence_confirmed_and_the_role_guard(
     assert tree.find('system/services/ssh') is None and tree.find('system/services/netconf/ssh') is not None
     assert tree.findtext("virtual-chassis/member[name='2']/mastership-priority") == '200'
     commits = vc.events('config_commit')[commits_before:]
-    # Merge, Replace, Confirmed (commit confirmed + confirming commit), Role change knowingly, template.
+    # Merge, Replace, Confirmed (commit confirmed + confirming commit), Role change knowingly, text, template.
     assert [(c['confirmed'], c['confirms_previous'], c['comment']) for c in commits] == [
         (False, False, 'junos.ztp.apply_config'), (False, False, 'junos.ztp.apply_config'),
         (True, False, 'with a safety net'), (False, True, 'with a safety net (confirming)'),
-        (False, False, 'junos.ztp.apply_config'), (False, False, 'junos.ztp.apply_config')]
+        (False, False, 'junos.ztp.apply_config'), (False, False, 'junos.ztp.apply_config'), (False, False, 'junos.ztp.apply_config')]
     # A confirmed commit that was not confirmed would be rolled back after 1 simulated minute.
     time.sleep(60 * CONFIRMED_TIME_SCALE * 1.5)
     assert vc.events('config_rollback') == []

@@ -130,6 +130,6 @@ def test_the_standalone_switch_provisions_itself_by_dhcp_ztp(demo):
     result = summary['dhcp_ztp']['hosts']['ams1-sw1']
     assert summary['dhcp_ztp']['ok'] is True
     assert result['answer'] == {'address': switch['ztp_management']['ipv4_address'], 'file_server': '192.0.2.10', 'transfer_mode': 'http',
-                                'image': '/images/junos-arm-32-%s.tgz' % target, 'config': '/configs/ams1-sw1.xml'}
+                                'image': '/images/junos-arm-32-%s.tgz' % target, 'config': '/configs/ams1-sw1.conf'}
     assert result['version'] == target and result['hostname'] == 'ams1-sw1' and result['committed']
     assert result['events'][-1] == 'ztp_done' and 'ztp_restart' not in result['events']

@@ -85,7 +85,7 @@ def _config_name(host, configuration):
         return configuration['file_name']
     if content.startswith('#!'):
         return host + SCRIPT_SUFFIXES[content.splitlines()[0][2:].strip().split(' ')[0]]
-    return host + '.xml'
+    return host + '.conf'
 
 
 def _image(software, model):
@@ -274,5 +274,5 @@ def test_the_client_command_line_prints_the_answer(dhcp_lab, rendered_sites):
                                capture_output=True, text=True, timeout=60, check=True, cwd=REPO / 'tests')
     answer = DhcpAnswer.from_json(completed.stdout)
     assert answer.family == 4 and answer.address == '10.10.0.21' and answer.server == '10.10.0.1'
-    assert answer.vendor_suboptions()[1] == b'/configs/ams1-sw1.xml'
+    assert answer.vendor_suboptions()[1] == b'/configs/ams1-sw1.conf'
     assert json.loads(completed.stdout)['options']['150'] == 'c000020a'

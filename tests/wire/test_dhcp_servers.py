@@ -34,12 +34,15 @@ SHARED = {
     'ztp_dhcp_options': {'ntp_servers': ['192.0.2.1', '192.0.2.2'], 'syslog_servers': ['192.0.2.20'], 'proxy': '192.0.2.30:3128'},
     'ztp_configuration': {'content': '<configuration/>'},
 }
+TEXT_CONFIGURATION = {'content': 'system {\n    services {\n        netconf {\n            ssh;\n        }\n    }\n}\n'}
 # One host of every kind the exchange checks: a dhcp-ztp EX4300-48P, a dhcp-ztp EX2300 on HTTPS port 8443,
 # and a phone-home Virtual Chassis keyed by the serial number its members send in option 12.
 FLEET = {
-    'sw48': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_management={'ipv4_address': '10.99.0.21', 'hostname': 'sw48'},
+    'sw48': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_configuration=dict(TEXT_CONFIGURATION),
+                 ztp_management={'ipv4_address': '10.99.0.21', 'hostname': 'sw48'},
                  ztp_members=[{'serial_number': 'HW48', 'model': 'ex4300-48p', 'mac_address': '02:00:00:00:48:01'}]),
-    'sw23': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_management={'ipv4_address': '10.99.0.22'},
+    'sw23': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_configuration=dict(TEXT_CONFIGURATION),
+                 ztp_management={'ipv4_address': '10.99.0.22'},
                  ztp_file_server=dict(SHARED['ztp_file_server'], transfer_mode='https', port=8443),
                  ztp_members=[{'serial_number': 'HW23', 'model': 'ex2300-24p', 'mac_address': '02:00:00:00:23:01'}]),
     'vc1': dict(copy.deepcopy(SHARED), ztp_topology='full', ztp_bootstrap_method='phone-home',
@@ -97,7 +100,7 @@ def test_a_real_server_hands_juniper_devices_exactly_their_options(kind, dhcp_la
     answer = lab.request_v4('02:00:00:00:48:01', 'ex4300-48p')
     suboptions = {code: value.decode() for code, value in answer.vendor_suboptions().items()}
     assert answer.address == '10.99.0.21'
-    assert suboptions == {IMAGE: '/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz', CONFIG: '/configs/sw48.xml',
+    assert suboptions == {IMAGE: '/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz', CONFIG: '/configs/sw48.conf',
                           TRANSFER_MODE: 'http', PROXY: '192.0.2.30:3128'}
     assert len(answer.options[43]) == option43_octets(suboptions)
     assert ipv4_addresses(answer.options[150]) == ['192.0.2.10']

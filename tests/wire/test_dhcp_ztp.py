@@ -63,31 +63,35 @@ def _host(index, model, server, software=None, configuration=None, method='dhcp-
     return variables
 
 
-def _xml(hostname):
-    return '<configuration><system><host-name>%s</host-name><autoinstallation delete="delete"/></system></configuration>' % hostname
+def _text(hostname):
+    """Junos text configuration, what DHCP ZTP loads (the ZTP document), merged onto the factory default."""
+    return 'system {\n    host-name %s;\n    delete: autoinstallation;\n}\n' % hostname
 
 
 # One switch per case of the ZTP document's workflow; what its file server holds is written by _publish.
 FLEET = {
     'sw-full': _host(1, 'ex4300-48p', _server('http'), _software('ex4300-*', 'jinstall-ex-4300-%s-signed.tgz' % NEW),
-                     {'content': _xml('sw-full')}),
+                     {'content': _text('sw-full')}),
     'sw-image': _host(2, 'ex2300-24p', _server('https', HTTPS_PORT), _software('ex2300-*', 'junos-arm-32-current.tgz', symlink=True)),
-    'sw-config': _host(3, 'ex4300-48p', _server('tftp'), configuration={'content': _xml('sw-config'), 'file_name': 'sw-config.conf'}),
+    'sw-config': _host(3, 'ex4300-48p', _server('tftp'), configuration={'content': _text('sw-config'), 'file_name': 'sw-config.conf'}),
     'sw-same': _host(4, 'ex4300-48p', _server('ftp'), _software('ex4300-*', 'jinstall-ex-4300-%s-signed.tgz' % OLD, OLD),
-                     {'content': _xml('sw-same')}),
+                     {'content': _text('sw-same')}),
     'sw-corrupt': _host(5, 'ex4300-48p', _server('http'), _software('ex4300-*', 'jinstall-ex-4300-%s-corrupt.tgz' % NEW),
-                        {'content': _xml('sw-corrupt')}),
-    'sw-badconfig': _host(6, 'ex4300-48p', _server('http'), configuration={'content': _xml('bad-config'), 'file_name': 'bad.xml'}),
+                        {'content': _text('sw-corrupt')}),
+    'sw-badconfig': _host(6, 'ex4300-48p', _server('http'), configuration={'content': _text('bad-config'), 'file_name': 'bad.conf'}),
     'sw-script': _host(7, 'ex4300-48p', _server('http'), configuration={'content': '#!/bin/sh\necho provisioning by script\n'}),
     'sw-phone-home': _host(8, 'ex4300-48p', _server('http'), method='phone-home'),
     'sw-missing': _host(10, 'ex4300-48p', _server('ftp'), _software('ex4300-*', 'jinstall-ex-4300-%s-missing.tgz' % NEW)),
+    'sw-xml': _host(11, 'ex4300-48p', _server('http'), configuration={'content': _text('sw-xml')}),
 }
 # DHCPv6 (options 59 and 17) from an IPv6 file server.
 FLEET_V6 = {'sw-v6': _host(9, 'ex4300-48p', _server('http', address=SERVER_V6), _software('ex4300-*', 'jinstall-ex-4300-%s-signed.tgz' % NEW),
-                           {'content': _xml('sw-v6')})}
-# What is on the file server besides the rendered names: a text configuration, one that does not commit.
+                           {'content': _text('sw-v6')})}
+# What is on the file server besides the rendered contents: a text configuration, one that does not commit, and the
+# Junos XML the collection used to hand DHCP ZTP hosts (a text load of it fails on the device).
 TEXT_CONFIGURATION = 'system {\n    host-name sw-config;\n    services {\n        netconf {\n            ssh;\n        }\n    }\n}\n'
-BAD_CONFIGURATION = '<configuration><system><host-name>not a valid host name!</host-name></system></configuration>'
+BAD_CONFIGURATION = 'system {\n    host-name "not a valid host name!";\n}\n'
+XML_CONFIGURATION = '<configuration><system><host-name>sw-xml</host-name><autoinstallation delete="delete"/></system></configuration>\n'
 
 
 # -- the network ----------------------------------------------------------------------------------------------
@@ -226,7 +230,7 @@ def _publish(root, plan, fleet):
             target = root / names['configuration'].lstrip('/')
             target.parent.mkdir(parents=True, exist_ok=True)
             content = fleet[host]['ztp_configuration']['content']
-            target.write_text({'sw-config': TEXT_CONFIGURATION, 'sw-badconfig': BAD_CONFIGURATION}.get(host, content))
+            target.write_text({'sw-config': TEXT_CONFIGURATION, 'sw-badconfig': BAD_CONFIGURATION, 'sw-xml': XML_CONFIGURATION}.get(host, content))
     for path in [root] + list(root.rglob('*')):
         path.chmod(0o755 if path.is_dir() else 0o644)   # tftpd-hpa reads as nobody after its chroot
 
@@ -285,7 +289,7 @@ def _switch_spec(site, fleet, family):
     vcs = []
     for host, variables in sorted(fleet.items()):
         member = variables['ztp_members'][0]
-        gives_up = host in ('sw-corrupt', 'sw-badconfig', 'sw-phone-home', 'sw-missing')
+        gives_up = host in ('sw-corrupt', 'sw-badconfig', 'sw-phone-home', 'sw-missing', 'sw-xml')
         vcs.append({'name': host, 'initial_config': 'factory-default', 'ca_file': site.ca_file,
                     'members': [{'id': 0, 'serial': member['serial_number'], 'model': member['model'], 'mac': member['mac_address'],
                                  'version': OLD}],
@@ -334,7 +338,7 @@ def _hostname(vc):
 def test_image_and_configuration_over_http(provisioned):
     vc = provisioned.vc('sw-full')
     assert _answer(vc) == {'family': 4, 'address': '10.99.0.21', 'file_server': SERVER_V4, 'transfer_mode': 'http',
-                           'image': '/images/jinstall-ex-4300-%s-signed.tgz' % NEW, 'image_port': None, 'config': '/configs/sw-full.xml',
+                           'image': '/images/jinstall-ex-4300-%s-signed.tgz' % NEW, 'image_port': None, 'config': '/configs/sw-full.conf',
                            'config_port': None}
     assert _story(vc) == ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(image)', 'install_start', 'install_end', 'ztp_fetch(configuration)',
                           'config_commit', 'ztp_done', 'reboot_start', 'member_rejoin']
@@ -393,11 +397,22 @@ def test_an_image_that_cannot_be_fetched_restarts_ztp(provisioned):
 
 def test_a_configuration_that_does_not_commit_restarts_ztp(provisioned):
     vc = provisioned.vc('sw-badconfig')
-    assert _answer(vc)['config'] == '/configs/bad.xml' and _answer(vc)['image'] is None
+    assert _answer(vc)['config'] == '/configs/bad.conf' and _answer(vc)['image'] is None
     attempt = ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(configuration)', 'ztp_commit_failed', 'ztp_restart']
     assert _story(vc) == attempt * 2 + ['ztp_gave_up']
     assert 'Invalid hostname' in vc.events('ztp_commit_failed')[0]['error']
     assert _hostname(vc) is None and vc.config.candidate('dhcp-ztp').findtext('system/host-name') is None
+
+
+def test_a_junos_xml_configuration_file_does_not_commit_and_ztp_restarts(provisioned):
+    # [doc] a file that is not a script is loaded "as a configuration in text format": XML there does not parse.
+    vc = provisioned.vc('sw-xml')
+    assert _answer(vc)['config'] == '/configs/sw-xml.conf'
+    attempt = ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(configuration)', 'ztp_commit_failed', 'ztp_restart']
+    assert _story(vc) == attempt * 2 + ['ztp_gave_up']
+    assert 'syntax error' in vc.events('ztp_commit_failed')[0]['error']
+    assert vc.events('ztp_restart')[0]['reason'].startswith('the configuration /var/tmp/sw-xml.conf does not commit: syntax error')
+    assert _hostname(vc) is None and not vc.events('config_commit')
 
 
 def test_a_script_is_executed_not_loaded(provisioned):
@@ -423,10 +438,10 @@ def test_no_file_server_information_restarts_ztp(provisioned):
 def test_dhcpv6_image_and_configuration_from_an_ipv6_file_server(provisioned_v6):
     vc = provisioned_v6.vc('sw-v6')
     assert _answer(vc) == {'family': 6, 'address': '2001:db8:99::29', 'file_server': SERVER_V6, 'transfer_mode': 'http',
-                           'image': '/images/jinstall-ex-4300-%s-signed.tgz' % NEW, 'image_port': None, 'config': '/configs/sw-v6.xml',
+                           'image': '/images/jinstall-ex-4300-%s-signed.tgz' % NEW, 'image_port': None, 'config': '/configs/sw-v6.conf',
                            'config_port': None}
     assert [event['source'] for event in vc.events('ztp_fetch')] == [
-        'http://[%s]/images/jinstall-ex-4300-%s-signed.tgz' % (SERVER_V6, NEW), 'http://[%s]/configs/sw-v6.xml' % SERVER_V6]
+        'http://[%s]/images/jinstall-ex-4300-%s-signed.tgz' % (SERVER_V6, NEW), 'http://[%s]/configs/sw-v6.conf' % SERVER_V6]
     assert _story(vc) == ['ztp_start', 'ztp_dhcp_bound', 'ztp_fetch(image)', 'install_start', 'install_end', 'ztp_fetch(configuration)',
                           'config_commit', 'ztp_done', 'reboot_start', 'member_rejoin']
     assert vc.member(0).version == NEW and _hostname(vc) == 'sw-v6'

@@ -54,14 +54,17 @@ def inventory(sim, tmp_path):
     template = tmp_path / 'site.xml.j2'
     template.write_text('<configuration><system><host-name>{{ inventory_hostname }}</host-name>'
                         '<autoinstallation delete="delete"/></system></configuration>\n')
+    text_template = tmp_path / 'site.conf.j2'   # a dhcp-ztp host's configuration is Junos text (DHCP ZTP loads text)
+    text_template.write_text('system {\n    host-name {{ inventory_hostname }};\n    delete: autoinstallation;\n}\n')
     common = {'ztp_software': {'version': TARGET, 'images': images}, 'ztp_configuration': {'template': str(template)}}
     hosts = {}
     for name, members in VC_MEMBERS.items():
         hosts[name] = vc_host_vars(sim.vc(name), sim.user, sim.password, ztp_topology='full', ztp_provisioning_mode='strict', ztp_members=[
             {'member_id': index, 'serial_number': serial, 'model': model, 'role': role, 'mastership_priority': priority}
             for index, (serial, model, role, priority) in enumerate(members)], **common)
-    hosts['site-sw1'] = vc_host_vars(sim.vc('site-sw1'), sim.user, sim.password, ztp_bootstrap_method='dhcp-ztp',
-                                     ztp_members=[{'serial_number': 'HW0217AF6000', 'model': 'ex2300-24p'}], **common)
+    standalone = {**common, 'ztp_bootstrap_method': 'dhcp-ztp', 'ztp_configuration': {'template': str(text_template)},
+                  'ztp_members': [{'serial_number': 'HW0217AF6000', 'model': 'ex2300-24p'}]}
+    hosts['site-sw1'] = vc_host_vars(sim.vc('site-sw1'), sim.user, sim.password, **standalone)
     path = tmp_path / 'inventory.yml'
     path.write_text(yaml.safe_dump({'all': {'children': {
         'virtual_chassis': {'hosts': {name: hosts[name] for name in VC_MEMBERS}},

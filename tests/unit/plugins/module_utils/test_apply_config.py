@@ -10,8 +10,8 @@ from jnpr.junos.exception import CommitError, ConfigLoadError, LockError, RpcErr
 from lxml import etree
 
 from ansible_collections.junos.ztp.plugins.module_utils._apply_config import (
-    STATE_FILE, ApplyError, ConfigApplier, Script, committed_filter, in_effect, load_scripts, parse_script_output,
-    role_change_findings, run_key, script_findings, script_interpreter, validate_request)
+    STATE_FILE, ApplyError, ConfigApplier, Script, committed_filter, configuration_format, in_effect, load_scripts, parse_script_output,
+    role_change_findings, run_key, script_findings, script_interpreter, text_role_change_findings, validate_request)
 from ansible_collections.junos.ztp.plugins.module_utils._connection import DeviceConnectionError
 from unit.fixtures.vc_replies import reply
 
@@ -162,6 +162,14 @@ def test_the_run_key_changes_with_configuration_action_and_scripts():
 def test_bad_requests_are_refused_before_any_device_is_contacted(configuration, action, confirm, problem):
     assert any(p.startswith(problem) for p in validate_request(configuration, action, confirm))
     assert validate_request(HOSTNAME, 'replace', 10) == []
+
+
+def test_junos_text_configuration_is_accepted_loaded_as_text_and_scanned_line_by_line():
+    text = 'system {\n    host-name sw1;\n}\nvirtual-chassis {\n    member 0 {\n        role routing-engine;\n    }\n}\n'
+    assert validate_request(text, 'merge', None) == []
+    assert (configuration_format(text), configuration_format(HOSTNAME)) == ('text', 'xml')
+    assert [finding['statement'] for finding in text_role_change_findings(text)] == ['configuration line 4: virtual-chassis {']
+    assert validate_request('#!/bin/sh\nexit 0\n', 'merge', None) == ['configuration is a script; give scripts as pre_scripts or post_scripts']
 
 
 # -- the flow ---------------------------------------------------------------------------------------

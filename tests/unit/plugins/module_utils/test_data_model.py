@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
-    DATA_MODEL, InventoryError, controller_files, image_for_model, validate_fleet, validate_host)
+    DATA_MODEL, InventoryError, configuration_format_problems, controller_files, image_for_model, validate_fleet, validate_host)
 
 EXAMPLE = Path(__file__).resolve().parents[4] / 'playbooks' / 'inventory' / 'example'
 
@@ -119,6 +119,34 @@ def test_script_configuration_allowed_for_dhcp_ztp():
     host_vars = {'ztp_members': [{'serial_number': 'A'}], 'ztp_bootstrap_method': 'dhcp-ztp',
                  'ztp_configuration': {'content': '#!/bin/sh\nexit 0\n'}}
     assert problems_of(host_vars, host='sw1') == []
+
+
+TEXT_CONFIGURATION = 'system {\n    host-name sw1;\n    delete: autoinstallation;\n}\n'
+XML_CONFIGURATION = '<configuration><system><host-name>sw1</host-name></system></configuration>'
+
+
+@pytest.mark.parametrize('method, content, expected', [
+    ('dhcp-ztp', TEXT_CONFIGURATION, []),
+    ('dhcp-ztp', '#!/usr/libexec/ui/cscript\nversion 1.0;\n', []),
+    ('dhcp-ztp', '\n  ' + XML_CONFIGURATION, [
+        'sw1: ztp_configuration.content: is Junos XML; DHCP ZTP loads the configuration file as Junos text configuration (curly braces), '
+        'so XML would not commit and ZTP would restart forever: give text, or use phone-home for XML']),
+    ('dhcp-ztp', ' \n', ['sw1: ztp_configuration.content: is empty']),
+    ('phone-home', XML_CONFIGURATION, []),
+    ('phone-home', TEXT_CONFIGURATION, ['sw1: ztp_configuration.content: is not Junos XML; phone-home takes Junos XML rooted at '
+                                        '<configuration> (text configuration is for dhcp-ztp)']),
+], ids=['dhcp-ztp-text', 'dhcp-ztp-script', 'dhcp-ztp-xml', 'dhcp-ztp-empty', 'phone-home-xml', 'phone-home-text'])
+def test_configuration_format_follows_the_bootstrap_method(method, content, expected):
+    """DHCP ZTP loads a file that is not a script as text configuration (ZTP document); phone-home takes Junos XML."""
+    host_vars = {'ztp_members': [{'serial_number': 'A'}], 'ztp_bootstrap_method': method, 'ztp_configuration': {'content': content}}
+    assert problems_of(host_vars, host='sw1') == expected
+
+
+def test_a_template_is_checked_once_rendered_not_before():
+    host_vars = {'ztp_members': [{'serial_number': 'A'}], 'ztp_bootstrap_method': 'dhcp-ztp', 'ztp_configuration': {'template': 'sw.xml.j2'}}
+    assert problems_of(host_vars, host='sw1') == []
+    assert configuration_format_problems(XML_CONFIGURATION, 'dhcp-ztp')[0].startswith('is Junos XML; DHCP ZTP loads')
+    assert configuration_format_problems(TEXT_CONFIGURATION, 'phone-home')[0].startswith('is not Junos XML')
 
 
 def test_image_for_model_first_match_wins():

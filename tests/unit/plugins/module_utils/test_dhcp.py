@@ -24,8 +24,10 @@ SHARED = {
     'ztp_dhcp_options': {'ntp_servers': ['192.0.2.1', '2001:db8::1'], 'syslog_servers': ['192.0.2.20'], 'proxy': '192.0.2.30:3128'},
     'ztp_configuration': {'content': '<configuration/>'},
 }
+# DHCP ZTP loads a configuration file as Junos text configuration.
+TEXT_CONFIGURATION = {'content': 'system {\n    host-name sw1;\n}\n'}
 FLEET = {
-    'sw1': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp',
+    'sw1': dict(copy.deepcopy(SHARED), ztp_bootstrap_method='dhcp-ztp', ztp_configuration=dict(TEXT_CONFIGURATION),
                 ztp_management={'ipv4_address': '10.1.0.21', 'ipv6_address': '2001:db8:1::21', 'hostname': 'sw1'},
                 ztp_members=[{'serial_number': 'HW1', 'model': 'ex4300-48p', 'mac_address': 'f4:cc:55:21:00:42'}]),
     'vc1': dict(copy.deepcopy(SHARED), ztp_topology='full', ztp_bootstrap_method='phone-home',
@@ -73,10 +75,10 @@ def test_dhcp_ztp_host_gets_image_configuration_transfer_mode_and_file_server():
     plan = plan_for()
     (record,) = records_of(plan, 'sw1')
     assert (record.key_kind, record.key_value, str(record.address), record.hostname) == ('hw-address', 'f4:cc:55:21:00:42', '10.1.0.21', 'sw1')
-    assert record.suboptions == {IMAGE: '/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz', CONFIG: '/configs/sw1.xml',
+    assert record.suboptions == {IMAGE: '/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz', CONFIG: '/configs/sw1.conf',
                                  TRANSFER_MODE: 'http', PROXY: '192.0.2.30:3128'}
     assert record.options == {'log-servers': ['192.0.2.20'], 'ntp-servers': ['192.0.2.1'], 'file-server': ['192.0.2.10']}
-    assert plan.ztp_files['sw1'] == {'image': '/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz', 'configuration': '/configs/sw1.xml',
+    assert plan.ztp_files['sw1'] == {'image': '/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz', 'configuration': '/configs/sw1.conf',
                                      'configuration_kind': 'configuration', 'transfer_mode': 'http', 'file_server': '192.0.2.10'}
 
 
@@ -108,11 +110,11 @@ def test_two_hosts_may_not_share_an_address():
 def test_non_default_http_port_is_appended_to_the_file_names_for_dhcpv4_and_sent_in_suboption_05_for_dhcpv6():
     hosts_vars = fleet(**{'sw1.ztp_file_server.port': 8080})
     (record,) = records_of(plan_for('isc4', hosts_vars), 'sw1')
-    assert record.suboptions[IMAGE].endswith('.tgz:8080') and record.suboptions[CONFIG] == '/configs/sw1.xml:8080'
+    assert record.suboptions[IMAGE].endswith('.tgz:8080') and record.suboptions[CONFIG] == '/configs/sw1.conf:8080'
     hosts_vars['sw1']['ztp_file_server'] = dict(SHARED['ztp_file_server'], address='2001:db8::10', port=8080)
     (record,) = records_of(plan_for('kea6', hosts_vars), 'sw1')
     assert record.options == {'bootfile-url': 'http://[2001:db8::10]/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz'}
-    assert record.suboptions == {CONFIG: '/configs/sw1.xml', PORT: '8080', PROXY: '192.0.2.30:3128'}
+    assert record.suboptions == {CONFIG: '/configs/sw1.conf', PORT: '8080', PROXY: '192.0.2.30:3128'}
 
 
 @pytest.mark.parametrize('output', ['isc4', 'isc6', 'kea4', 'kea6'])
@@ -190,7 +192,7 @@ def test_kea_dhcpv6_option_17_carries_the_juniper_suboptions_in_its_own_octets()
         code, length = int.from_bytes(octets[index:index + 2], 'big'), int.from_bytes(octets[index + 2:index + 4], 'big')
         suboptions[code] = octets[index + 4:index + 4 + length].decode()
         index += 4 + length
-    assert suboptions == {CONFIG: '/configs/sw1.xml', PORT: '8080', PROXY: '192.0.2.30:3128'}
+    assert suboptions == {CONFIG: '/configs/sw1.conf', PORT: '8080', PROXY: '192.0.2.30:3128'}
     assert not [o for o in sw1['option-data'] if o.get('space') == 'vendor-2636']
 
 
@@ -203,6 +205,17 @@ def test_records_without_an_address_become_kea_global_reservations_and_empty_rec
     config = json.loads(render(plan_for('kea4', hosts_vars)))['Dhcp4']
     assert config['reservations-global'] is True
     assert [r['hw-address'] for r in config['reservations']] == ['84:b5:9c:10:00:00', '84:b5:9c:10:00:01', '84:b5:9c:10:00:02']
+
+
+def test_a_configuration_file_is_named_conf_for_content_and_template_unless_named():
+    """DHCP ZTP loads it as Junos text configuration: <inventory_hostname>.conf; file_name wins."""
+    assert plan_for('isc4').ztp_files['sw1']['configuration'] == '/configs/sw1.conf'
+    template = fleet(**{'sw1.ztp_configuration': {'template': 'sw1.conf.j2'}})
+    assert plan_for('isc4', template).ztp_files['sw1'] == {
+        'image': '/images/jinstall-ex-4300-21.4R3-S5.4-signed.tgz', 'configuration': '/configs/sw1.conf', 'configuration_kind': 'configuration',
+        'transfer_mode': 'http', 'file_server': '192.0.2.10'}
+    named = fleet(**{'sw1.ztp_configuration.file_name': 'day0/sw1.cfg'})
+    assert plan_for('isc4', named).ztp_files['sw1']['configuration'] == '/configs/day0/sw1.cfg'
 
 
 def test_script_configurations_are_recognised_named_and_reported():
@@ -273,7 +286,7 @@ BAD_RECORDS = [
     ({'sw1.ztp_file_server.config_path': '/' + 'c' * 250}, 'isc4', 'sw1: ztp_configuration.file_name: makes the URL http://192.0.2.10/ccc'),
     ({'sw1.ztp_configuration.file_name': 'y' * 300}, 'isc4', 'sw1: ztp_configuration.file_name: is 309 octets; a DHCP option carries at most 255'),
     ({'sw1.ztp_file_server.image_path': '/' + LONG[:120], 'sw1.ztp_file_server.config_path': '/' + LONG[:120]}, 'isc4',
-     'sw1: option 43: would be 317 octets (00: 161 octets, 01: 129 octets, 03: 4 octets, 08: 15 octets); one option carries at most 255'),
+     'sw1: option 43: would be 318 octets (00: 161 octets, 01: 130 octets, 03: 4 octets, 08: 15 octets); one option carries at most 255'),
     ({'sw1.ztp_configuration.file_name': 'my config.xml'}, 'kea4', "sw1: ztp_configuration.file_name: contains characters DHCP text cannot carry"),
     ({'sw1.ztp_configuration.content': '#!/bin/bash\necho\n'}, 'isc4', 'sw1: ztp_configuration.content: is a script for /bin/bash; ZTP runs scripts'),
     ({'sw1.ztp_configuration': None, 'sw1.ztp_software': None}, 'isc4', 'sw1: ztp_bootstrap_method: dhcp-ztp needs ztp_software or ztp_configuration'),

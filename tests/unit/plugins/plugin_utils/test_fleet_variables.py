@@ -36,7 +36,7 @@ def both_ways(source, extra_vars=None, set_facts=None):
 def test_example_inventory_reads_the_same_both_ways():
     fast, exact = both_ways(REPO / 'playbooks' / 'inventory' / 'example')
     assert fast == exact
-    assert fast['ams1-sw1']['ztp_configuration']['template'].endswith('/example/../../templates/site-config.xml.j2')
+    assert fast['ams1-sw1']['ztp_configuration']['template'].endswith('/example/../../templates/site-config.conf.j2')
 
 
 @pytest.fixture
