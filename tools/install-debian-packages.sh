@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the demo need: the real DHCP servers that check rendered
-# configurations, ssh/scp clients, iproute2 for network-namespace DHCP exchanges.
+# configurations, ssh/scp clients, iproute2 for network-namespace DHCP exchanges; podman, its runc runtime and
+# mmdebstrap for the simulator's container image and the molecule scenario `containers` (make test-containers).
 set -euo pipefail
-packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iproute2 rsync)
+packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iproute2 rsync podman runc mmdebstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

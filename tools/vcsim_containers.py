@@ -19,18 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import secrets
+import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / 'tools'))
-
-# pylint: disable-next=wrong-import-position
-from vcsim_fleet import DEFAULT_TIME_SCALE, endpoints, fleet_spec, make_images, read_inventory, write_private  # noqa: E402
+from vcsim_fleet import DEFAULT_TIME_SCALE, REPO, endpoints, fleet_spec, make_images, read_inventory, write_private
 
 # Inside the container, as on a real EX switch.
 NETCONF_PORT = 830
@@ -139,7 +135,10 @@ def main(argv=None):
     if args.command == 'prepare':
         print(json.dumps({'changed': True, 'hosts': prepare(args.inventory, args.workdir, args.time_scale)}))
     else:
-        containers = dict(item.split('=', 1) for item in args.container)
+        pairs = [item.split('=', 1) for item in args.container]
+        if any(len(pair) != 2 or not all(pair) for pair in pairs):
+            parser.error('--container takes HOST=CONTAINER')
+        containers = dict(pairs)
         result = write_endpoints(args.workdir, shlex.split(args.podman), containers)
         print(json.dumps({'changed': True, 'hosts': {host: '%s:%d' % (entry['ansible_host'], entry['ansible_port'])
                                                      for host, entry in result['hosts'].items()}}))
