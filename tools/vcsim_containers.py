@@ -86,7 +86,7 @@ def wait_ready(podman, container, timeout=READY_SECONDS):
 
 def published_address(podman, container, port=NETCONF_PORT):
     """(host, port) where the container's TCP ``port`` is published."""
-    host, _, published = podman_output(podman, 'port', container, '%d/tcp' % port).splitlines()[0].rpartition(':')
+    host, published = podman_output(podman, 'port', container, '%d/tcp' % port).splitlines()[0].rsplit(':', 1)
     return host.strip('[]'), int(published)
 
 
