@@ -12,6 +12,8 @@
 # Tags localhost/junos-ztp-vcsim:latest and :<digest of the inputs>; --if-missing does nothing when an image of the
 # current inputs exists.
 set -euo pipefail
+# Files the build writes get the same modes on every machine.
+umask 022
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The scenario passes its podman (MOLECULE_PODMAN_EXECUTABLE, as for molecule's podman driver); by default the project's.
 podman=("${MOLECULE_PODMAN_EXECUTABLE:-$repo/tools/vcsim-podman.sh}")
@@ -49,7 +51,8 @@ mmdebstrap --quiet --variant=essential --include=python3,usr-is-merged \
   --customize-hook="'$python' -m pip install --quiet --disable-pip-version-check --no-compile --no-deps --require-hashes \
       --only-binary=:all: --platform=manylinux2014_x86_64 --python-version=3.11 --implementation=cp --abi=cp311 \
       --target=\"\$1/$site\" -r '$repo/tools/vcsim-image/requirements.txt'" \
-  --customize-hook="tar -C '$repo/tests' --exclude=__pycache__ --exclude='*.pyc' -c vcsim | tar -C \"\$1/$site\" -x" \
+  --customize-hook="tar -C '$repo/tests' --exclude=__pycache__ --exclude='*.pyc' --owner=0 --group=0 --numeric-owner \
+      --mode=u=rwX,go=rX --mtime=@$SOURCE_DATE_EPOCH -c vcsim | tar -C \"\$1/$site\" -x" \
   --customize-hook="chroot \"\$1\" python3 -m compileall -q --invalidation-mode unchecked-hash /$site" \
   --customize-hook='mkdir -p "$1/etc/vcsim" "$1/var/lib/vcsim" && chown 65534:65534 "$1/var/lib/vcsim"' \
   --customize-hook='rm -f "$1/etc/resolv.conf" "$1/etc/hostname" "$1/var/log/dpkg.log" "$1/var/log/alternatives.log"' \
