@@ -59,7 +59,7 @@ mmdebstrap --quiet --variant=essential --include=python3,usr-is-merged \
   --customize-hook='rm -rf "$1/var/cache/debconf"/*-old "$1/var/lib/dpkg"/*-old' \
   "$suite" "$context/rootfs.tar"
 cp tools/vcsim-image/Containerfile "$context/"
-"${podman[@]}" build --quiet --timestamp "$SOURCE_DATE_EPOCH" --network none \
+"${podman[@]}" build --quiet --no-cache --timestamp "$SOURCE_DATE_EPOCH" --network none \
   --tag "$image:$tag" --tag "$image:latest" "$context" >/dev/null
 rm -f "$context/rootfs.tar"
 # Earlier builds go: only the current image is kept (one still in use by a container stays).
@@ -69,4 +69,6 @@ for old in $("${podman[@]}" images --format '{{.Repository}}:{{.Tag}}' --filter 
     *) "${podman[@]}" rmi "$old" >/dev/null 2>&1 || true ;;
   esac
 done
+# Untagged leftovers of interrupted or superseded builds go too.
+"${podman[@]}" image prune --force >/dev/null
 echo "$image:$tag $("${podman[@]}" image inspect --format '{{.Id}} {{.Size}}' "$image:$tag")"
