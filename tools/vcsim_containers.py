@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -55,7 +56,9 @@ def prepare(inventories, workdir, time_scale=DEFAULT_TIME_SCALE):
     hostvars = read_inventory(inventories)
     specs = container_specs(hostvars, secrets.token_urlsafe(12), time_scale)
     # Only this user may enter the directory: the specs inside must be readable by the container's user.
-    (workdir / 'specs').mkdir(parents=True, exist_ok=True)
+    # Specs of an earlier run go: endpoints expects a container for every spec.
+    shutil.rmtree(workdir / 'specs', ignore_errors=True)
+    (workdir / 'specs').mkdir(parents=True)
     os.chmod(workdir, 0o700)
     for host, spec in specs.items():
         path = workdir / 'specs' / ('%s.json' % host)
