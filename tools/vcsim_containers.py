@@ -27,7 +27,11 @@ import sys
 import time
 from pathlib import Path
 
-from vcsim_fleet import DEFAULT_TIME_SCALE, REPO, endpoints, fleet_spec, make_images, read_inventory, write_private
+# vcsim_fleet is found beside this file, or under tests/ where the molecule scenarios' launcher ships with the collection.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tests'))
+
+# pylint: disable-next=wrong-import-position
+from vcsim_fleet import DEFAULT_TIME_SCALE, REPO, endpoints, fleet_spec, make_images, read_inventory, write_private  # noqa: E402
 
 # Inside the container, as on a real EX switch.
 NETCONF_PORT = 830
