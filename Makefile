@@ -17,11 +17,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export PYTHONPATH := $(CURDIR)/tests:$(COLLECTIONS)
 
-.PHONY: help setup demo test sanity units wire lint docs clean
+.PHONY: help setup demo test sanity units wire lint docs clean test-containers
 
 help:
 	@echo "make demo   - run the main job end to end against the simulated Virtual Chassis"
 	@echo "make test   - sanity, unit, over-the-wire and lint tests"
+	@echo "make test-containers - the simulator's container image and the molecule scenario 'containers' (podman)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -48,6 +49,10 @@ units: setup
 
 wire: setup
 	$(PY) -m pytest -q tests/wire
+
+# Not part of `make test`: building the image and running the scenario add minutes it has no room for (docs/testing.md).
+test-containers: setup
+	$(PY) -m pytest -q tests/containers
 
 sanity: setup
 	mkdir -p $(HOME)/.ansible/test/cache

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the demo need: the real DHCP servers that check rendered
-# configurations, ssh/scp clients, iproute2 for network-namespace DHCP exchanges, and the TFTP
-# server the simulated switch's DHCP ZTP fetches from (tests/wire/test_dhcp_ztp.py).
+# configurations, ssh/scp clients, iproute2 for network-namespace DHCP exchanges; podman, its runc runtime and
+# mmdebstrap for the simulator's container image and the molecule scenario `containers` (make test-containers),
+# and the TFTP server the simulated switch's DHCP ZTP fetches from (tests/wire/test_dhcp_ztp.py).
 set -euo pipefail
-packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iproute2 rsync tftpd-hpa)
+packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iproute2 rsync tftpd-hpa podman runc mmdebstrap)
 # The phone-home server's shared database (tests/wire/test_phs_postgres.py starts its own, as nobody).
 packages+=(postgresql)
 # bench/phs_vs_nginx.py: ab (a C load generator) and nginx, the limit the phone-home server is measured against.

@@ -1,6 +1,6 @@
 """Command line.
 
-    python -m vcsim --spec SPEC --workdir DIR [--state FILE]
+    python -m vcsim --spec SPEC --workdir DIR [--state FILE] [--listen ADDRESS]
         start every VC; print one JSON line per VC, then a "ready" line; run until SIGTERM/SIGINT.
     python -m vcsim fault --state FILE --vc NAME KIND [param=value ...]
     python -m vcsim clear-faults --state FILE --vc NAME [KIND]
@@ -19,6 +19,7 @@ from .control import ControlServer, call
 from .faults import FAULT_KINDS, FaultError
 from .simulator import Simulator
 from .spec import SpecError
+from .vc import LISTEN_HOST
 
 CLIENT_COMMANDS = ("fault", "clear-faults", "status")
 
@@ -29,11 +30,13 @@ def _run(argv):
     parser.add_argument("--workdir", required=True, help="directory for host keys, known_hosts, per-VC files")
     parser.add_argument("--state", help="also write the VC endpoints and control address to this JSON file")
     parser.add_argument("--verbose", action="store_true", help="log to stderr")
+    # Inside a container the network namespace is the container's own: 0.0.0.0 there is what a published port reaches.
+    parser.add_argument("--listen", default=LISTEN_HOST, metavar="ADDRESS", help="address every VC listens on (default %(default)s)")
     args = parser.parse_args(argv)
     if args.verbose:
         logging.basicConfig(level=logging.INFO)
     try:
-        sim = Simulator(args.spec, args.workdir).start()
+        sim = Simulator(args.spec, args.workdir, args.listen).start()
     except (SpecError, OSError) as err:
         print("vcsim: %s" % err, file=sys.stderr)
         return 2

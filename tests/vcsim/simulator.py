@@ -12,12 +12,13 @@ from .clock import Scheduler, SimClock
 from .hostkeys import generate_host_key, write_client_files
 from .spec import load_spec
 from .ssh_server import Credentials
-from .vc import SimulatedVC
+from .vc import LISTEN_HOST, SimulatedVC
 
 
 class Simulator:
-    def __init__(self, spec, workdir):
+    def __init__(self, spec, workdir, listen_host=LISTEN_HOST):
         self.spec = load_spec(spec)
+        self.listen_host = listen_host
         self.workdir = Path(workdir).resolve()
         self.clock = SimClock(self.spec.time_scale)
         self.scheduler = Scheduler(self.clock)
@@ -55,7 +56,7 @@ class Simulator:
         self.scheduler.start()
         try:
             for vc_spec in self.spec.vcs:
-                vc = SimulatedVC(vc_spec, self.spec, self.clock, self.scheduler, self.workdir)
+                vc = SimulatedVC(vc_spec, self.spec, self.clock, self.scheduler, self.workdir, self.listen_host)
                 self._vcs[vc.name] = vc
                 vc.start(host_key, credentials)
             files = write_client_files(self.workdir, host_key, [(vc.host, vc.port) for vc in self.vcs])

@@ -80,10 +80,10 @@ def generated_config(spec, user, password):
 
 
 class SimulatedVC:
-    def __init__(self, spec, sim_spec, clock, scheduler, workdir):
+    def __init__(self, spec, sim_spec, clock, scheduler, workdir, host=LISTEN_HOST):
         self.name = spec.name
         self.spec = spec
-        self.host = LISTEN_HOST
+        self.host = host
         self.port = None
         self.known_hosts_file = None
         self.ssh_config_file = None
