@@ -50,7 +50,8 @@ Besides the rules of each field below, these hold across fields:
   `junos.ztp.validate_inventory` (the first task of `provision_vc`) and `junos.ztp.phs_records` check them all before
   any device is contacted or any file is written (`dhcp_config` does not read them). A relative path is found the
   way `ansible.builtin.template` finds its source (`templates/`) or `ansible.builtin.copy` finds its source (`files/`):
-  in that directory of the role, then of the playbook, then beside the playbook, by every module that reads it;
+  in that directory of the role, then of the playbook, then beside the playbook (last in those places of the playbook given to
+  `ansible-playbook`), by every module that reads it;
 - a host variable whose name starts with `ztp_` and is not below is refused as a typo, with the closest known name
   suggested; list your own `ztp_*` variables in `ztp_extra_variables` (a listed name that looks like a typo of a
   known one is accepted with a warning).

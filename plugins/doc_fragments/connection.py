@@ -51,7 +51,7 @@ options:
     description:
       - OpenSSH known_hosts file holding the device's host key. Filled in from C(ztp_known_hosts_file).
       - A relative path is found like the source of M(ansible.builtin.copy) (in C(files/) of the role, then of the playbook,
-        then beside the playbook).
+        then beside the playbook; last in those places of the playbook given to ansible-playbook).
       - Defaults to C(~/.ssh/known_hosts).
       - With O(host_key_checking=true), a file that does not exist fails the task before any connection, naming it.
     type: path

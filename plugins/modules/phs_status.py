@@ -68,7 +68,7 @@ options:
     description:
       - PEM file of the CA (or the self-signed certificate) that signed the server's certificate.
       - A relative path is found like the source of M(ansible.builtin.copy) (in C(files/) of the role, then of the playbook,
-        then beside the playbook).
+        then beside the playbook; last in those places of the playbook given to ansible-playbook).
     type: path
   request_timeout:
     description:

@@ -17,7 +17,8 @@ description:
     serial number); text holds no control character.
   - Every file on the controller a host names (configuration template, scripts, image C(local_path), trust anchor,
     C(ztp_known_hosts_file)) must exist; a relative path is found like the modules that read it find it (in C(templates/)
-    or C(files/) of the role, then of the playbook, then beside the playbook).
+    or C(files/) of the role, then of the playbook, then beside the playbook; last in those places of the playbook given
+    to ansible-playbook).
   - An unknown C(ztp_*) host variable is refused with the closest known name, unless listed in C(ztp_extra_variables).
   - Fails with one message listing every problem, each naming its host and field, so a run stops before any
     device is contacted or any file is written.

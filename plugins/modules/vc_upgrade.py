@@ -107,7 +107,7 @@ options:
       - PEM file of the CA certificate(s) that signed the phone-home server's certificate, when it is not in the controller's
         trust store.
       - A relative path is found like the source of M(ansible.builtin.copy) (in C(files/) of the role, then of the playbook,
-        then beside the playbook).
+        then beside the playbook; last in those places of the playbook given to ansible-playbook).
     type: path
 attributes:
   check_mode:
