@@ -27,19 +27,14 @@ import argparse
 import gc
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import yaml
+from _playbook_run import NOOP, REPO, run_playbook
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-ENV = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / '.build' / 'collections'), ANSIBLE_CALLBACK_PLUGINS=str(REPO / 'bench' / 'callback_plugins'),
-           ANSIBLE_CALLBACKS_ENABLED='bench_timer', ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_HOST_KEY_CHECKING='0')
 sys.path[:0] = [str(REPO / 'tests'), str(REPO / '.build' / 'collections')]
 
 GROUP_VARS = {
@@ -112,40 +107,8 @@ def write_inventories(directory, count):
     return paths
 
 
-class Run:
-    """One ansible-playbook run: wall seconds of start-up and of each task, and the CPU seconds of the whole process tree."""
-
-    def __init__(self, cpu, startup, tasks):
-        self.cpu = cpu
-        self.startup = startup
-        self.tasks = tasks
-
-
-def _children_cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def run_playbook(directory, inventory, tasks):
-    """Run a one-play playbook and time it."""
-    playbook = directory / 'bench-playbook.yml'
-    playbook.write_text(yaml.safe_dump([{'name': 'Bench', 'hosts': 'all', 'gather_facts': False, 'tasks': tasks}]))
-    times_file = directory / 'times.json'
-    cpu_before, started = _children_cpu(), time.time()
-    completed = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(inventory), str(playbook)], cwd=directory, capture_output=True, text=True,
-                               env=dict(ENV, JUNOS_ZTP_BENCH_TIMES=str(times_file)), check=False)
-    cpu = _children_cpu() - cpu_before
-    if completed.returncode != 0:
-        raise SystemExit('ansible-playbook failed:\n%s' % (completed.stdout + completed.stderr)[-3000:])
-    times = json.loads(times_file.read_text())
-    return Run(cpu, times['playbook_start'] - started, {task['name']: task['end'] - task['start'] for task in times['tasks']})
-
-
 def render_task(name, output, dest):
     return {'name': name, 'junos.ztp.dhcp_config': {'output': output, 'dest': str(dest), 'subnets': SUBNETS}, 'run_once': True}
-
-
-NOOP = [{'name': 'noop', 'ansible.builtin.debug': {'msg': 'loaded'}, 'run_once': True}]
 
 
 def measure_formats(directory, paths):
