@@ -6,14 +6,12 @@
 Like ansible.builtin.template: the controller reads every host's variables once, validates the
 fleet, renders configurations and builds both encodings; the junos.ztp.phs_records module compares
 their SHA-256 digests with the records on the phone-home server host and, only when they differ, gets
-them as one archive and swaps the records directory in one step.
+them as one compressed file and swaps the records directory in one step.
 """
 
 from __future__ import annotations
 
 import gc
-import io
-import tarfile
 import tempfile
 
 from ansible.errors import AnsibleError
@@ -30,7 +28,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
     validate_host,
 )
 from ansible_collections.junos.ztp.plugins.module_utils._phs_records import phone_home_hosts, render_records
-from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import digests
+from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import digests, pack
 from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
 from ansible_collections.junos.ztp.plugins.plugin_utils._paths import controller_path
 from ansible_collections.junos.ztp.plugins.plugin_utils._templates import TemplateRendering
@@ -117,24 +115,17 @@ class ActionModule(TemplateRendering, ActionBase):
             return None
 
     def _write(self, files, args, task_vars):
-        """Compare the records' digests with the target's; send the records as one archive only when they differ."""
+        """Compare the records' digests with the target's; send the records (one compressed file) only when they differ."""
         module_args = {'dest': args['dest'], 'keep_backups': args['keep_backups'], 'group': args['group']}
         compared = self._execute_module(module_name='junos.ztp.phs_records', module_args=dict(module_args, digests=digests(files)),
                                         task_vars=task_vars)
         if compared.get('failed') or not compared.get('changed') or (self._task.check_mode and not self._task.diff):
             return compared
-        archive = io.BytesIO()
-        with tarfile.open(fileobj=archive, mode='w:gz', compresslevel=1, format=tarfile.GNU_FORMAT) as tar:
-            for relative, content in sorted(files.items()):
-                info = tarfile.TarInfo(relative)
-                info.size = len(content)
-                info.mode = 0o644
-                tar.addfile(info, io.BytesIO(content))
-        with tempfile.NamedTemporaryFile(prefix='junos-ztp-phs-records-', suffix='.tar.gz') as local:
-            local.write(archive.getvalue())
+        with tempfile.NamedTemporaryFile(prefix='junos-ztp-phs-records-', suffix='.json.gz') as local:
+            local.write(pack(files))
             local.flush()
             self._make_tmp_path()
-            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'records.tar.gz')
+            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'records.json.gz')
             self._transfer_file(local.name, remote)
             self._fixup_perms2((self._connection._shell.tmpdir, remote))
         try:

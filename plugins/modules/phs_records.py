@@ -59,7 +59,7 @@ options:
     type: str
   src:
     description:
-      - Set by the action plugin to the archive of rendered records it transferred to the target.
+      - Set by the action plugin to the rendered records it transferred to the target (one compressed file).
         Do not set it yourself.
       - Mutually exclusive with O(digests).
     type: path
@@ -173,8 +173,6 @@ problems:
   sample: ["ams1-vc2: ztp_configuration: must be rooted at <configuration>, got <system>"]
 """
 
-import tarfile
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import (
@@ -183,19 +181,16 @@ from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import (
     current,
     digests,
     tree_digests,
+    unpack,
     write_version,
 )
 
 DIFF_FILES = 20
 
 
-def _read_archive(path):
-    files = {}
-    with tarfile.open(path, 'r:*') as tar:
-        for member in tar.getmembers():
-            if member.isfile():
-                files[member.name] = tar.extractfile(member).read()
-    return files
+def _read_records(path):
+    with open(path, 'rb') as stream:
+        return unpack(stream.read())
 
 
 def _diff(existing, new, changes):
@@ -231,7 +226,7 @@ def main():
     dest = module.params['dest']
     try:
         existing = current(dest)
-        new = None if module.params['src'] is None else _read_archive(module.params['src'])
+        new = None if module.params['src'] is None else _read_records(module.params['src'])
         new_digests = module.params['digests'] if new is None else digests(new)
         changes = compare(tree_digests(existing) if existing else {}, new_digests)
         result = dict(changes, records_dir=dest, changed=any(changes.values()),
@@ -240,7 +235,7 @@ def main():
             result['diff'] = _diff(existing, new, changes)
         if new is not None and result['changed'] and not module.check_mode:
             result.update(write_version(dest, new, keep=module.params['keep_backups'], group=module.params['group']))
-    except (OSError, VersionedDirError, tarfile.TarError) as exc:
+    except (OSError, ValueError, VersionedDirError) as exc:
         module.fail_json(msg='cannot write the records directory %s: %s' % (dest, exc))
     module.exit_json(**result)
 
