@@ -85,7 +85,7 @@ attributes:
     platforms: posix
     description: The target is the phone-home server host (POSIX file system, symbolic links).
 notes:
-  - Rendering 10,000 devices takes about a second on the controller; see C(docs/phone-home.md).
+  - For 10,000 devices the task takes a few seconds, most of it reading, validating and rendering the fleet on the controller; see C(docs/performance.md).
   - The server (role C(junos.ztp.phone_home_server)) reloads the records when O(dest) changes, without a restart.
 seealso:
   - module: junos.ztp.phs_status
