@@ -26,7 +26,7 @@ description:
     C(ztp_configuration.template) with that host's variables.
   - The records directory O(dest) is replaced atomically on the target (the phone-home server host)
     as a new version next to the old one, keeping the replaced version as a backup.
-    Nothing changes, and the task is not changed, when the records are the same: the action first sends
+    Nothing changes, and the task is not changed, when the records are the same; the action first sends
     the SHA-256 digests of the records, and transfers the records only when they differ from those on the target.
 author:
   - junos.ztp contributors (@junos-ztp)
