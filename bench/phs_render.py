@@ -1,26 +1,30 @@
-"""Rendering phone-home records for a large fleet: validation, both encodings, and the directory swap.
+"""Phone-home records through the role, as users run them: junos.ztp.phs_records against one template task per host.
 
-    .venv/bin/python bench/phs_render.py [--devices 10000]
+    .venv/bin/python bench/phs_render.py [--devices 10000] [--naive-devices 400]
 
-Builds a synthetic fleet shaped like the example inventory (4-member EX4300 Virtual Chassis, so
-10,000 devices = 2,500 hosts x 4 member serials), then times each step the junos.ztp.phs_records
-action runs on the controller (templates excluded: content is given) and the module's write.
+A synthetic fleet shaped like the example inventory (4-member EX4300 Virtual Chassis, so 10,000 devices =
+2,500 hosts x 4 member serials; each host's configuration given as content), as an executable inventory.
+Real ansible-playbook runs of the role junos.ztp.phs_records on the phone-home server host (local connection):
+
+1. a run that renders nothing (Ansible start-up and inventory loading, the CPU baseline);
+2. the first run (every record written), then a re-run with nothing changed (no write, ``changed: false``);
+3. the same two runs at --naive-devices, and the naive approach at that size, measured: one
+   ansible.builtin.template task per host that writes a record per member serial.
+
+Wall seconds of the task (from a callback) and CPU seconds of the whole run beyond the run that renders nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / '.build' / 'collections'))
-
-from ansible_collections.junos.ztp.plugins.module_utils._data_model import validate_fleet  # noqa: E402
-from ansible_collections.junos.ztp.plugins.module_utils._phs_records import render_records  # noqa: E402
-from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import compare, read_tree, write_version  # noqa: E402
+from _playbook_run import NOOP, run_playbook
 
 SOFTWARE = {'version': '21.4R3-S5.4', 'images': [{
     'models': ['ex4300-*'], 'file': 'jinstall-ex-4300-21.4R3-S5.4-signed.tgz',
@@ -29,49 +33,101 @@ SOFTWARE = {'version': '21.4R3-S5.4', 'images': [{
     'md5': '0a1b2c3d4e5f60718293a4b5c6d7e8f9', 'sha1': '00112233445566778899aabbccddeeff00112233'}]}
 CONFIGURATION = ('<configuration><system><host-name>{host}</host-name><autoinstallation delete="delete"/>'
                  '<services><netconf><ssh/></netconf></services></system></configuration>')
+SHARED = {'ztp_topology': 'full', 'ztp_provisioning_mode': 'strict', 'ztp_software': SOFTWARE,
+          'ztp_phone_home': {'server_url': 'https://192.0.2.40:8443'}}
+SERVER = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
+TASK = 'Render the phone-home records of the fleet and swap the records directory'
+NAIVE_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<device xmlns="http://juniper.net/zerotouch-bootstrap-server">
+  <unique-id>{{ item.serial_number }}</unique-id>
+  <boot-image>
+    <name>{{ ztp_software.images[0].file }}</name>
+    <md5>{{ ztp_software.images[0].md5 }}</md5>
+    <sha1>{{ ztp_software.images[0].sha1 }}</sha1>
+    <path>{{ ztp_software.images[0].url }}</path>
+  </boot-image>
+  <configuration><config>{{ ztp_configuration.content }}</config></configuration>
+</device>
+"""
 
 
 def fleet(devices):
+    """{host: host variables}: the members and configuration per host; the rest are group variables."""
     hosts = {}
     for number in range(devices // 4):
         host = 'vc%05d' % number
         hosts[host] = {
-            'ztp_topology': 'full', 'ztp_provisioning_mode': 'strict', 'ztp_software': SOFTWARE,
             'ztp_members': [{'serial_number': 'PE%06d%02d' % (number, m), 'member_id': m, 'model': 'ex4300-48p',
                              'role': 'routing-engine' if m < 2 else 'line-card', 'mastership_priority': 255 if m < 2 else 0} for m in range(4)],
             'ztp_configuration': {'content': CONFIGURATION.format(host=host)},
-            'ztp_phone_home': {'server_url': 'https://192.0.2.40:8443'},
         }
     return hosts
 
 
-def timed(function, *args, **kwargs):
-    started = time.perf_counter()
-    value = function(*args, **kwargs)
-    return value, time.perf_counter() - started
+def write_inventory(directory, devices):
+    """An executable inventory printing the fleet (group devices) and the phone-home server host (group phs)."""
+    hosts = fleet(devices)
+    data = directory / ('fleet%d.json' % devices)
+    data.write_text(json.dumps({'all': {'children': ['devices', 'phs']}, 'devices': {'vars': SHARED, 'hosts': list(hosts)},
+                                'phs': {'hosts': ['phs1']}, '_meta': {'hostvars': dict(hosts, phs1=SERVER)}}))
+    script = directory / ('fleet%d.py' % devices)
+    script.write_text('#!/bin/sh\nexec cat %s\n' % data)
+    script.chmod(0o755)
+    return script
+
+
+def role_play(dest):
+    return [{'name': 'Records', 'hosts': 'phs', 'gather_facts': False, 'roles': [
+        {'role': 'junos.ztp.phs_records', 'vars': {'phs_records_dest': str(dest), 'phs_records_group': ''}}]}]
+
+
+def naive_play(directory):
+    (directory / 'record.xml.j2').write_text(NAIVE_TEMPLATE)
+    (directory / 'naive').mkdir()
+    return [{'name': 'Naive', 'hosts': 'devices', 'gather_facts': False, 'vars': SERVER, 'tasks': [
+        {'name': 'template', 'ansible.builtin.template': {'src': str(directory / 'record.xml.j2'),
+                                                          'dest': '%s/{{ item.serial_number }}.xml' % (directory / 'naive'), 'mode': '0644'},
+         'loop': '{{ ztp_members }}'}]}]
+
+
+def measure(directory, devices):
+    """{step: (task wall s, run CPU s beyond start-up)} for the role's first run and re-run, with start-up."""
+    inventory = write_inventory(directory, devices)
+    baseline = run_playbook(directory, inventory, plays=[{'name': 'Noop', 'hosts': 'phs', 'gather_facts': False, 'tasks': NOOP}])
+    figures = {'start-up + inventory': (baseline.startup, baseline.cpu)}
+    dest = directory / ('records%d' % devices)
+    for step, changed in (('first run', 'changed=1'), ('re-run, nothing changed', 'changed=0')):
+        run = run_playbook(directory, inventory, plays=role_play(dest))
+        if changed not in run.output:
+            raise SystemExit('%s: expected %s:\n%s' % (step, changed, run.output[-2000:]))
+        figures[step] = (next(t for name, t in run.tasks.items() if name.endswith(TASK)), run.cpu - baseline.cpu)
+    return inventory, baseline, figures
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--devices', type=int, default=10000)
+    parser.add_argument('--naive-devices', type=int, default=400, help='devices to run the per-host template approach on (default 400)')
     args = parser.parse_args()
-    hosts = fleet(args.devices)
-    models, validate = timed(validate_fleet, hosts)
-    inputs = {h: {'configuration': m['ztp_configuration']['content']} for h, m in models.items()}
-    files, render = timed(render_records, models, inputs)
-    with tempfile.TemporaryDirectory(dir=REPO / '.build') as workdir:
-        dest = str(Path(workdir) / 'records')
-        _result, write = timed(write_version, dest, files)
-        unchanged, compare_time = timed(lambda: compare(read_tree(dest), files))
-        assert not any(unchanged.values())
-    total = validate + render + write
-    size = sum(len(c) for c in files.values())
-    print('phone-home records for %d devices (%d hosts, %d files, %.1f MB)' % (args.devices, len(hosts), len(files), size / 1e6))
-    print('%-44s %9s %14s' % ('step', 'seconds', 'devices/s'))
-    for name, seconds in (('validate_fleet (data model)', validate), ('render both encodings + index', render),
-                          ('write new version + swap link', write), ('total (target < 5 s for 10,000)', total),
-                          ('re-run compare, nothing changed', compare_time)):
-        print('%-44s %9.2f %14.0f' % (name, seconds, args.devices / seconds))
+    began = time.time()
+    print('Load average at the start: %.2f' % os.getloadavg()[0])
+    with tempfile.TemporaryDirectory(prefix='junos-ztp-bench-') as tmp:
+        directory = Path(tmp)
+        _inventory, _baseline, ours = measure(directory, args.devices)
+        small = Path(tempfile.mkdtemp(dir=directory))
+        inventory, baseline, ours_small = measure(small, args.naive_devices)
+        naive = run_playbook(small, inventory, plays=naive_play(small))
+        naive_figures = (naive.tasks['template'], naive.cpu - baseline.cpu)
+    print('\n%-10s %-28s %10s %10s %14s %14s' % ('devices', 'step', 'wall s', 'CPU s', 'naive wall ×', 'naive CPU ×'))
+    for devices, figures in ((args.devices, ours), (args.naive_devices, ours_small)):
+        for step, (wall, cpu) in figures.items():
+            ratios = ('%13.0f× %13.0f×' % (naive_figures[0] / wall, naive_figures[1] / cpu)) if devices == args.naive_devices and step != \
+                'start-up + inventory' else ''
+            print('%-10d %-28s %10.2f %10.2f %s' % (devices, step, wall, cpu, ratios))
+    print('%-10d %-28s %10.2f %10.2f' % (args.naive_devices, 'naive: template per host', *naive_figures))
+    print('\nWall = the task (start-up: until the playbook starts); CPU = the whole run beyond the run that renders nothing.'
+          ' The ratios: the naive task / ours, both measured at %d devices in this run.' % args.naive_devices)
+    print('Load average at the end: %.2f (1 min), %.2f (5 min); bench run time %.0f s' % (os.getloadavg()[0], os.getloadavg()[1], time.time() - began))
 
 
 if __name__ == '__main__':

@@ -4,14 +4,14 @@
 """Render the phone-home records of the whole fleet on the controller, write them on the target.
 
 Like ansible.builtin.template: the controller reads every host's variables once, validates the
-fleet, renders configurations and builds both encodings; the junos.ztp.phs_records module then
-swaps the records directory on the phone-home server host in one step (one archive transferred).
+fleet, renders configurations and builds both encodings; the junos.ztp.phs_records module compares
+their SHA-256 digests with the records on the phone-home server host and, only when they differ, gets
+them as one compressed file and swaps the records directory in one step.
 """
 
 from __future__ import annotations
 
-import io
-import tarfile
+import gc
 import tempfile
 
 from ansible.errors import AnsibleError
@@ -28,6 +28,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
     validate_host,
 )
 from ansible_collections.junos.ztp.plugins.module_utils._phs_records import phone_home_hosts, render_records
+from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import digests, pack
 from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
 from ansible_collections.junos.ztp.plugins.plugin_utils._paths import controller_path
 from ansible_collections.junos.ztp.plugins.plugin_utils._templates import TemplateRendering
@@ -45,6 +46,7 @@ class ActionModule(TemplateRendering, ActionBase):
     _requires_connection = True
 
     def run(self, tmp=None, task_vars=None):
+        gc.freeze()  # as junos.ztp.dhcp_config: the worker inherited the whole inventory and ends with the task
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
@@ -113,23 +115,20 @@ class ActionModule(TemplateRendering, ActionBase):
             return None
 
     def _write(self, files, args, task_vars):
-        """Send the records to the target as one archive and let the module swap the directory."""
-        archive = io.BytesIO()
-        with tarfile.open(fileobj=archive, mode='w:gz', compresslevel=1) as tar:
-            for relative, content in sorted(files.items()):
-                info = tarfile.TarInfo(relative)
-                info.size = len(content)
-                info.mode = 0o644
-                tar.addfile(info, io.BytesIO(content))
-        with tempfile.NamedTemporaryFile(prefix='junos-ztp-phs-records-', suffix='.tar.gz') as local:
-            local.write(archive.getvalue())
+        """Compare the records' digests with the target's; send the records (one compressed file) only when they differ."""
+        module_args = {'dest': args['dest'], 'keep_backups': args['keep_backups'], 'group': args['group']}
+        compared = self._execute_module(module_name='junos.ztp.phs_records', module_args=dict(module_args, digests=digests(files)),
+                                        task_vars=task_vars)
+        if compared.get('failed') or not compared.get('changed') or (self._task.check_mode and not self._task.diff):
+            return compared
+        with tempfile.NamedTemporaryFile(prefix='junos-ztp-phs-records-', suffix='.json.gz') as local:
+            local.write(pack(files))
             local.flush()
             self._make_tmp_path()
-            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'records.tar.gz')
+            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'records.json.gz')
             self._transfer_file(local.name, remote)
             self._fixup_perms2((self._connection._shell.tmpdir, remote))
-        module_args = {'dest': args['dest'], 'keep_backups': args['keep_backups'], 'group': args['group'], 'src': remote}
         try:
-            return self._execute_module(module_name='junos.ztp.phs_records', module_args=module_args, task_vars=task_vars)
+            return self._execute_module(module_name='junos.ztp.phs_records', module_args=dict(module_args, src=remote), task_vars=task_vars)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)

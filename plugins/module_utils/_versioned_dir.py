@@ -13,6 +13,9 @@ is moved aside once to ``<dest>.<UTC time>.orig`` and never removed.
 from __future__ import annotations
 
 import datetime
+import gzip
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -37,8 +40,29 @@ def read_tree(path):
     return files
 
 
+def digests(files):
+    """{relative path: SHA-256 hex digest} of {relative path: bytes}."""
+    return {path: hashlib.sha256(content).hexdigest() for path, content in files.items()}
+
+
+def tree_digests(path):
+    """{relative path: SHA-256 hex digest} of every file under path ({} when it does not exist)."""
+    return digests(read_tree(path))
+
+
+def pack(files):
+    """{relative path: UTF-8 text bytes} as one compressed blob to transfer (a gzip JSON object; much cheaper than tar per file)."""
+    return gzip.compress(json.dumps({path: content.decode('utf-8') for path, content in files.items()}, ensure_ascii=False).encode('utf-8'),
+                         compresslevel=1)
+
+
+def unpack(data):
+    """The files pack() packed."""
+    return {path: text.encode('utf-8') for path, text in json.loads(gzip.decompress(data)).items()}
+
+
 def compare(old, new):
-    """Which relative paths a new set of files adds, removes and modifies."""
+    """Which relative paths a new set of files adds, removes and modifies (values: contents or their digests)."""
     return {
         'added': sorted(set(new) - set(old)),
         'removed': sorted(set(old) - set(new)),
@@ -74,16 +98,18 @@ def write_version(dest, files, keep=3, file_mode=0o640, dir_mode=0o750, group=No
     os.makedirs(parent, exist_ok=True)
     gid = -1 if group is None else _gid(group)
     os.mkdir(staging, dir_mode)
+    directories = {staging}
     try:
         for relative, content in sorted(files.items()):
             path = os.path.join(staging, *relative.split('/'))
             directory = os.path.dirname(path)
-            if not os.path.isdir(directory):
-                os.makedirs(directory, dir_mode)
+            if directory not in directories:
+                os.makedirs(directory, dir_mode, exist_ok=True)
                 _set_mode(directory, dir_mode, gid)
+                directories.add(directory)
             with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode), 'wb') as stream:
                 stream.write(content)
-            _set_mode(path, file_mode, gid)
+                _set_mode(stream.fileno(), file_mode, gid)
         _set_mode(staging, dir_mode, gid)
         os.rename(staging, version)
     except BaseException:
@@ -104,7 +130,8 @@ def write_version(dest, files, keep=3, file_mode=0o640, dir_mode=0o750, group=No
 
 
 def _set_mode(path, mode, gid):
-    os.chmod(path, mode)  # not left to the umask
+    """Mode (not left to the umask) and group of a path or an open file descriptor."""
+    os.chmod(path, mode)
     if gid != -1:
         os.chown(path, -1, gid)
 

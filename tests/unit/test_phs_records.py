@@ -13,7 +13,16 @@ import pytest
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import InventoryError
 from ansible_collections.junos.ztp.plugins.module_utils._phs_records import (
     LEGACY_NAMESPACE, VC_NAMESPACE, HostRecords, factory_default_clashes, render_records, script_problems, trust_anchor_certificates)
-from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import VersionedDirError, compare, read_tree, write_version
+from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import (
+    VersionedDirError,
+    compare,
+    digests,
+    pack,
+    read_tree,
+    tree_digests,
+    unpack,
+    write_version,
+)
 from phs_fixtures import CONFIGURATION, fleet
 
 NS = {'d': LEGACY_NAMESPACE, 'vc': VC_NAMESPACE}
@@ -144,6 +153,16 @@ def test_versioned_directory_swaps_atomically_and_keeps_backups(tmp_path):
     assert compare({'a': b'1', 'b': b'2'}, {'b': b'3', 'c': b'4'}) == {'added': ['c'], 'removed': ['a'], 'modified': ['b']}
     with pytest.raises(VersionedDirError):
         write_version(str(dest), {}, keep=0)
+
+
+def test_records_compare_by_digest_and_travel_packed_unchanged(tmp_path):
+    files = {'index.json': b'{"a": 1}\n', 'devices/A.xml': '<a>\u00e9</a>\n'.encode('utf-8')}
+    assert unpack(pack(files)) == files
+    write_version(str(tmp_path / 'records'), files)
+    assert tree_digests(str(tmp_path / 'records')) == digests(files)
+    assert digests({'x': b''})['x'] == 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    changed = dict(files, **{'devices/A.xml': b'<b/>\n'})
+    assert compare(tree_digests(str(tmp_path / 'records')), digests(changed)) == {'added': [], 'removed': [], 'modified': ['devices/A.xml']}
 
 
 def test_hosts_naming_one_server_must_give_it_one_trust_anchor():
