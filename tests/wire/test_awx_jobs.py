@@ -170,8 +170,10 @@ def test_dhcp_and_phone_home_records_jobs_on_the_example_inventory(installed_col
         'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
         'phs_records_dest': str(records), 'phs_records_group': ''}}}}))
     dhcp_vars = {'dhcp_records_outputs': [{'type': 'isc4', 'dest': str(dhcp)}], 'dhcp_records_reload': False}
-    rendered = run_job(installed_collection, tmp_path, 'dhcp_records.yml', inventory,
-                       extravars=dict(survey_answers(job_template(installed_collection.root, 'dhcp_records.yml')), **dhcp_vars))
+    dhcp_answers = dict(survey_answers(job_template(installed_collection.root, 'dhcp_records.yml')), **dhcp_vars)
+    checked_dhcp = run_job(installed_collection, tmp_path, 'dhcp_records.yml', inventory, extravars=dhcp_answers, cmdline=('--check',))
+    assert checked_dhcp.status == 'successful' and not dhcp.exists(), checked_dhcp.stdout[-4000:]
+    rendered = run_job(installed_collection, tmp_path, 'dhcp_records.yml', inventory, extravars=dhcp_answers)
     assert rendered.status == 'successful', rendered.stdout[-4000:]
     assert 'PE3714100218' in dhcp.read_text() or 'host ams1-vc1' in dhcp.read_text()
     answers = survey_answers(job_template(installed_collection.root, 'phs_records.yml'))
