@@ -10,6 +10,7 @@ import http.client
 import signal
 import ssl
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -78,8 +79,10 @@ def test_two_servers_share_one_database_and_answer_alike(tmp_path, postgres):
         assert PASSWORD not in server.log.read_text()
 
 
-def _device_run(servers, serial, interrupted):
-    """A phone-home client's attempt: fetch the record, report three stages; on a dead server start over at the next one."""
+def _device_run(servers, serial, interrupted, after_first_report=None):
+    """A phone-home client's attempt: fetch the record, report three stages; on a dead server start over at the next one.
+
+    after_first_report, when given, is called once the first stage is stored (the test holds some devices there)."""
     for server in servers:
         reported = 0
         try:
@@ -89,6 +92,9 @@ def _device_run(servers, serial, interrupted):
                 time.sleep(0.02)  # the device works between two reports
                 assert _post(server, serial, kind) == 201
                 reported += 1
+                if reported == 1 and after_first_report is not None:
+                    after_first_report()
+                    after_first_report = None
             return server
         except (OSError, http.client.HTTPException):
             if reported:
@@ -104,18 +110,34 @@ def test_devices_fail_over_when_a_server_is_killed_mid_run(tmp_path, postgres):
     second.start()
     since = time.time()
     finished, interrupted = [], []
+    # No timing luck: devices 0-3 finish on the first server before it dies; devices 4-7 have reported one stage
+    # to it and wait there until it is killed; the others run whenever the pool gets to them.
+    held = list(range(4, 8))
+    reached = threading.Barrier(len(held) + 1)
+    killed = threading.Event()
+
+    def hold():
+        reached.wait(timeout=60)
+        killed.wait(timeout=60)
+
     try:
         with ThreadPoolExecutor(8) as pool:
-            futures = [pool.submit(_device_run, [first, second], 'FO%04d' % i, interrupted) for i in range(DEVICES)]
-            for future in futures:  # kill the first server while devices are still talking to it
-                finished.append(future.result(timeout=60))
-                if len(finished) == DEVICES // 4:
-                    first.process.send_signal(signal.SIGKILL)
-        assert first in finished and second in finished and interrupted  # some devices lost their server between two reports
+            futures = [pool.submit(_device_run, [first, second], 'FO%04d' % i, interrupted, hold if i in held else None)
+                       for i in range(DEVICES)]
+            done_first = [future.result(timeout=60) for future in futures[:4]]
+            reached.wait(timeout=60)
+            first.process.send_signal(signal.SIGKILL)
+            first.process.wait()
+            killed.set()
+            finished = done_first + [future.result(timeout=60) for future in futures[4:]]
+        assert done_first == [first] * 4
+        assert all(finished[i] is second for i in held)
+        assert {'FO%04d' % i for i in held} <= set(interrupted)  # they lost their server between two reports
         for i in range(DEVICES):
             device = second.status('/status/devices/FO%04d?since=%f' % (i, since))
             assert device['state'] == 'complete', device
     finally:
+        killed.set()
         first.process.kill()
         first.process.wait()
         second.stop()
