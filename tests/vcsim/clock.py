@@ -5,6 +5,7 @@ simulated delay on one worker thread, so timed behaviour (members leaving, rejoi
 confirmed-commit rollbacks) needs no thread per timer and stops cleanly.
 """
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -57,6 +58,7 @@ class Scheduler:
         self._sequence = itertools.count()
         self._cond = threading.Condition()
         self._stopping = False
+        self._holds = 0
         self._thread = threading.Thread(target=self._run, name="vcsim-scheduler", daemon=True)
 
     def start(self):
@@ -68,6 +70,25 @@ class Scheduler:
             self._cond.notify_all()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
+
+    def hold(self):
+        """Run no callback until release(): a test looks at a passing state (a member out, a pending rollback) for as
+        long as it needs. Time still passes; what falls due meanwhile runs, in due order, once released."""
+        with self._cond:
+            self._holds += 1
+
+    def release(self):
+        with self._cond:
+            self._holds -= 1
+            self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def held(self):
+        self.hold()
+        try:
+            yield
+        finally:
+            self.release()
 
     def call_later(self, sim_delay, func, *args):
         timer = Timer()
@@ -81,8 +102,8 @@ class Scheduler:
     def _run(self):
         while True:
             with self._cond:
-                while not self._stopping and (not self._queue or self._queue[0][0] > time.monotonic()):
-                    timeout = self._queue[0][0] - time.monotonic() if self._queue else None
+                while not self._stopping and (self._holds or not self._queue or self._queue[0][0] > time.monotonic()):
+                    timeout = self._queue[0][0] - time.monotonic() if self._queue and not self._holds else None
                     self._cond.wait(timeout)
                 if self._stopping:
                     return

@@ -2,6 +2,10 @@
 
 Each event is a flat dict: seq, ts (real epoch), sim_ts (simulated epoch), vc, member
 (or None), event (name) and event-specific fields. docs/simulator.md lists the names.
+
+``listeners``: callables that get each record in the thread that logged it, right after it is logged and
+before that thread goes on; tests use them to act at an exact point (hold time, inject a fault) instead of
+racing the simulator from another thread.
 """
 
 import json
@@ -10,11 +14,11 @@ import time
 
 
 class EventLog:
-    def __init__(self, clock, vc_name, path, on_event=None):
+    def __init__(self, clock, vc_name, path):
         self._clock = clock
         self._vc = vc_name
         self._path = path
-        self._on_event = on_event
+        self.listeners = []
         self._lock = threading.Lock()
         self._events = []
 
@@ -32,8 +36,8 @@ class EventLog:
             self._events.append(record)
             with open(self._path, "a") as handle:
                 handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
-        if self._on_event is not None:
-            self._on_event(record)
+        for listener in list(self.listeners):
+            listener(record)
         return record
 
     def events(self, event=None, member=None, since=None, **match):

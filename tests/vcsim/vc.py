@@ -5,6 +5,7 @@ the test-facing API (documented in docs/simulator.md). RPC handlers reach the pa
 through it (``vc.chassis``, ``vc.config``, ``vc.fs``).
 """
 
+import contextlib
 import hashlib
 import itertools
 import threading
@@ -186,6 +187,33 @@ class SimulatedVC:
             if time.monotonic() >= deadline:
                 raise TimeoutError("%s: condition not met within %.1fs (roles %s)" % (self.name, timeout, self.roles()))
             time.sleep(interval)
+
+    @contextlib.contextmanager
+    def time_held_from(self, event, **match):
+        """Inside the block, from the moment ``event`` (with these field values) is logged, the simulator's timers
+        (members leaving, returning and settling, rollbacks) wait; they catch up, in order, when the block ends.
+
+        The hold starts in the thread that logs the event, so a state that would last a fraction of a second (a
+        member out for its reboot) stays until the test has looked at it, however slow the machine is. Yields an
+        Event that is set once time is held.
+        """
+        lock, held, scope = threading.Lock(), threading.Event(), {"open": True}
+
+        def listener(record):
+            with lock:
+                if scope["open"] and not held.is_set() and record["event"] == event and all(record.get(k) == v for k, v in match.items()):
+                    self.scheduler.hold()
+                    held.set()
+
+        self.log.listeners.append(listener)
+        try:
+            yield held
+        finally:
+            self.log.listeners.remove(listener)
+            with lock:
+                scope["open"] = False
+            if held.is_set():
+                self.scheduler.release()
 
     # -- faults ------------------------------------------------------------------------------
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from playbook import run_playbook, vc_host_vars
 from vcsim.testing import vc4_spec
-
-CONFIRMED_TIME_SCALE = 1.0 / 20
 
 HOSTNAME = '<configuration><system><host-name>{name}</host-name><autoinstallation delete="delete"/></system></configuration>'
 # Drops "ssh" from the simulator's generated "services { ssh; netconf { ssh; } }" only with action replace.
@@ -32,8 +29,7 @@ def committed(vc):
 
 
 def test_merge_replace_diff_check_mode_idempotence_confirmed_and_the_role_guard(vcsim, tmp_path):
-    # Time slow enough that the 1-minute commit confirmed (3 s real) outlasts the health check.
-    sim = vcsim(dict(vc4_spec(name='vc'), time_scale=CONFIRMED_TIME_SCALE))
+    sim = vcsim(vc4_spec(name='vc'))
     vc = sim.vc('vc')
     template = tmp_path / 'site.xml.j2'
     template.write_text('<configuration><system><host-name>{{ inventory_hostname }}-site</host-name></system></configuration>\n')
@@ -52,7 +48,10 @@ def test_merge_replace_diff_check_mode_idempotence_confirmed_and_the_role_guard(
         apply('From the inventory template'),
     ]
     commits_before = len(vc.events('config_commit'))
-    run = run_playbook(tmp_path, tasks, hosts, diff=True)
+    # The 1-minute commit confirmed would roll back after 0.2 s (real), before a health check on a busy machine is
+    # done: the simulator's timers wait while the playbook runs, and catch up after it.
+    with sim.scheduler.held():
+        run = run_playbook(tmp_path, tasks, hosts, diff=True)
     result = {task['name']: run.task(task['name'], 'vc') for task in tasks}
 
     check = result['Check mode']['result']
@@ -97,8 +96,11 @@ def test_merge_replace_diff_check_mode_idempotence_confirmed_and_the_role_guard(
         (False, False, 'junos.ztp.apply_config'), (False, False, 'junos.ztp.apply_config'),
         (True, False, 'with a safety net'), (False, True, 'with a safety net (confirming)'),
         (False, False, 'junos.ztp.apply_config'), (False, False, 'junos.ztp.apply_config'), (False, False, 'junos.ztp.apply_config')]
-    # A confirmed commit that was not confirmed would be rolled back after 1 simulated minute.
-    time.sleep(60 * CONFIRMED_TIME_SCALE * 1.5)
+    # A confirmed commit that was not confirmed would be rolled back 1 simulated minute after it. The scheduler runs
+    # timers in due order, so once a timer due after that minute has run, the rollback would have run before it.
+    minute_later = threading.Event()
+    sim.scheduler.call_later(commits[2]['sim_ts'] + 60 - sim.clock.sim_now(), minute_later.set)
+    assert minute_later.wait(60)
     assert vc.events('config_rollback') == []
     # Nothing was loaded for the refused role change: every load belongs to a task that got past the guard.
     assert not vc.config.modified()
@@ -107,29 +109,23 @@ def test_merge_replace_diff_check_mode_idempotence_confirmed_and_the_role_guard(
 def test_a_failed_health_check_leaves_the_commit_unconfirmed_and_junos_rolls_it_back(vcsim, tmp_path):
     sim = vcsim(vc4_spec(name='vc'))
     vc = sim.vc('vc')
-    # The commit is slowed down so that, once it starts, the health check's session can be broken in time.
-    vc.inject_fault('slow_rpc', rpc='commit-configuration', seconds=300)
-    since = vc.events('config_commit') and vc.events()[-1]['seq'] + 1 or 0
+    since = vc.log.next_seq()
 
-    def break_the_health_check():
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not vc.events('rpc', since=since, name='commit-configuration'):
-            time.sleep(0.01)
-        vc.inject_fault('drop_session', rpc='get-virtual-chassis-information')
+    def break_the_health_check(record):
+        # Called as the commit arrives, before it runs: the next get-virtual-chassis-information (the health check's,
+        # on its new session) is cut short, whatever the timing.
+        if record['event'] == 'rpc' and record['name'] == 'commit-configuration' and not vc.events('fault_injected', since=since):
+            vc.inject_fault('drop_session', rpc='get-virtual-chassis-information')
 
-    breaker = threading.Thread(target=break_the_health_check, daemon=True)
-    breaker.start()
+    vc.log.listeners.append(break_the_health_check)
     run = run_playbook(tmp_path, [apply('Confirmed', configuration=HOSTNAME.format(name='unconfirmed'), confirm=1)],
                        {'vc': vc_host_vars(vc, sim.user, sim.password)})
-    breaker.join()
     result = run.task('Confirmed', 'vc')
     assert result['status'] == 'failed'
     assert 'NOT confirmed; Junos rolls it back by itself within 1 minute(s)' in result['result']['msg']
     assert result['result']['health_check'].startswith('the new NETCONF session dropped')
     assert [c['confirmed'] for c in vc.events('config_commit', since=since)] == [True]
-    deadline = time.monotonic() + 10
-    while not vc.events('config_rollback') and time.monotonic() < deadline:
-        time.sleep(0.05)
+    vc.wait_until(lambda v: v.events('config_rollback'))
     assert committed(vc).findtext('system/host-name') == 'vc'
 
 

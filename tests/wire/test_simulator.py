@@ -36,7 +36,7 @@ def _upload(device, local, remote="/var/tmp"):
         client.put(str(local), remote)
 
 
-def _wait_rejoined(vc, member_id, since, timeout=15):
+def _wait_rejoined(vc, member_id, since, timeout=60):
     """Wait until the member has left and come back (after event ``since``) and settled."""
     vc.wait_until(lambda v: v.events("member_rejoin", member=member_id, since=since) and v.member(member_id).state == "present",
                   timeout=timeout)
@@ -179,12 +179,14 @@ def test_package_add_and_member_reboot_upgrade_that_member(vc4, pyez_device, tmp
     image = _image(tmp_path)
     _upload(device, image)
     since = vc4.log.next_seq()
-    ok, output = SW(device).pkgadd("/var/tmp/" + image.name, member="2", reboot=True)
-    assert ok, output
-    assert "JUNOS %s will become active at next reboot" % NEW_VERSION in output
-    assert vc4.member(2).pending_version == NEW_VERSION
-    vc4.wait_until(lambda v: not v.member(2).present, timeout=5)
-    assert _vc_members(device)[2].findtext("member-status") == "NotPrsnt"
+    # Member 2 is out for 1 s (real): time stops while it is, so the check below does not race its return.
+    with vc4.time_held_from("member_leave", member=2):
+        ok, output = SW(device).pkgadd("/var/tmp/" + image.name, member="2", reboot=True)
+        assert ok, output
+        assert "JUNOS %s will become active at next reboot" % NEW_VERSION in output
+        assert vc4.member(2).pending_version == NEW_VERSION
+        vc4.wait_until(lambda v: v.events("member_leave", member=2, since=since))
+        assert _vc_members(device)[2].findtext("member-status") == "NotPrsnt"
     _wait_rejoined(vc4, 2, since)
     versions = {i.findtext("re-name"): i.findtext(".//junos-version")
                 for i in device.rpc.cli("show version all-members", format="xml").findall("multi-routing-engine-item")}
@@ -213,9 +215,11 @@ def test_sw_install_on_every_member_then_whole_vc_reboot(vcsim, pyez_device, tmp
     ok, message = SW(device).install(package="/var/tmp/" + image.name, no_copy=True, validate=False, progress=False)
     assert ok is True, message
     assert [e["member"] for e in vc.events("install_end")] == [1, 2, 3, 0]
+    since = vc.log.next_seq()
     assert "Shutdown NOW!" in SW(device).reboot()
-    vc.wait_until(lambda v: not v.reachable, timeout=5)
-    vc.wait_until(lambda v: v.reachable and all(m.present for m in v.members), timeout=15)
+    # From the event log, not the state: the members are out for only 1 s (real).
+    vc.wait_until(lambda v: len(v.events("member_rejoin", since=since)) == 4)
+    vc.wait_until(lambda v: v.reachable and all(m.present for m in v.members))
     facts = dict(pyez_device(vc).facts)
     assert facts["vc_master"] == "0" and facts["version"] == NEW_VERSION
     assert {info["text"] for info in facts["junos_info"].values()} == {NEW_VERSION}
@@ -228,16 +232,19 @@ def test_primary_reboot_switches_mastership_and_old_primary_rejoins_as_backup(vc
     vc = vcsim(spec).vc("vc4")
     device = pyez_device(vc)
     since = vc.log.next_seq()
-    device.rpc.request_reboot(member="0", **{"in": "0"})
-    vc.wait_until(lambda v: v.master_id == 1, timeout=5)
-    with pytest.raises((ConnectClosedError, RpcError)):
-        device.rpc.get_software_information()
-    assert vc.roles() == {0: None, 1: "Master", 2: "Backup", 3: "Linecard"}
-    again = pyez_device(vc)
-    facts = dict(again.facts)
-    assert facts["vc_master"] == "1" and "fpc1" in facts["current_re"]
-    assert _vc_members(again)[1].findtext("member-role") == "Master*"
-    vc.wait_until(lambda v: v.roles()[0] == "Backup", timeout=15)
+    # Member 0 is out for 2 s (real): time stops while it is, so the checks below do not race its return.
+    with vc.time_held_from("member_leave", member=0):
+        device.rpc.request_reboot(member="0", **{"in": "0"})
+        # The new master is elected, then the old one's sessions close: wait for both.
+        vc.wait_until(lambda v: v.master_id == 1 and v.events("session_close", since=since))
+        with pytest.raises((ConnectClosedError, RpcError)):
+            device.rpc.get_software_information()
+        assert vc.roles() == {0: None, 1: "Master", 2: "Backup", 3: "Linecard"}
+        again = pyez_device(vc)
+        facts = dict(again.facts)
+        assert facts["vc_master"] == "1" and "fpc1" in facts["current_re"]
+        assert _vc_members(again)[1].findtext("member-role") == "Master*"
+    vc.wait_until(lambda v: v.roles()[0] == "Backup")
     assert vc.roles() == {0: "Backup", 1: "Master", 2: "Linecard", 3: "Linecard"}
     changes = [(e["member"], e["old"], e["new"]) for e in vc.events("role_change", since=since)]
     assert changes == [(0, "Master", None), (1, "Backup", "Master"), (2, "Linecard", "Backup"),
@@ -250,12 +257,15 @@ def test_primary_reboot_switches_mastership_and_old_primary_rejoins_as_backup(vc
 def test_zeroize_returns_factory_default(vc4, pyez_device, tmp_path):
     device = pyez_device(vc4)
     _upload(device, _image(tmp_path))
-    device.rpc.request_system_zeroize()
-    vc4.wait_until(lambda v: not v.reachable, timeout=5)
-    with pytest.raises(ConnectError):
-        Device(host=vc4.host, port=vc4.port, user="admin", passwd="admin123", hostkey_verify=True,
-               ssh_config=vc4.ssh_config_file, gather_facts=False).open()
-    vc4.wait_until(lambda v: v.reachable and all(m.present for m in v.members), timeout=15)
+    since = vc4.log.next_seq()
+    # The members are out for 1.4 s (real): time stops while they are, so the refused connection does not race their return.
+    with vc4.time_held_from("member_leave"):
+        device.rpc.request_system_zeroize()
+        vc4.wait_until(lambda v: not v.reachable and v.events("member_leave", since=since))
+        with pytest.raises(ConnectError):
+            Device(host=vc4.host, port=vc4.port, user="admin", passwd="admin123", hostkey_verify=True,
+                   ssh_config=vc4.ssh_config_file, gather_facts=False).open()
+    vc4.wait_until(lambda v: v.reachable and all(m.present for m in v.members))
     device = pyez_device(vc4)
     config = device.rpc.get_config(options={"database": "committed"})
     assert config.findtext("system/phone-home/server") == "https://redirect.juniper.net"
@@ -321,7 +331,7 @@ def test_commit_confirmed_rolls_back_and_bad_config_is_refused(vc4, pyez_device)
     config.load("set system host-name temporary", format="set")
     config.commit(confirm=1)
     assert vc4.events("config_commit", confirmed=True)
-    vc4.wait_until(lambda v: v.events("config_rollback"), timeout=5)
+    vc4.wait_until(lambda v: v.events("config_rollback"))
     assert vc4.hostname == "vc4"
     assert vc4.committed_config().findtext("system/host-name") == "vc4"
 

@@ -1,13 +1,14 @@
 """The simulator's file-copy (the switch fetching a URL), script execution and switchover RPCs, through real PyEZ."""
 
+import contextlib
 import hashlib
-import socket
 
 import pytest
 from jnpr.junos.exception import ConnectClosedError, RpcError
 from jnpr.junos.utils.fs import FS
 from scp import SCPClient
 
+from loopback import reserve_port
 from vcsim import make_image
 from vcsim.testing import vc4_spec
 
@@ -20,10 +21,11 @@ def _rpc_error(call, **kwargs):
     return caught.value.rpc_error["message"]
 
 
+@contextlib.contextmanager
 def _closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port that refuses connections (and that no other process can take meanwhile)."""
+    with reserve_port() as sock:
+        yield sock.getsockname()[1]
 
 
 # -- file-copy ---------------------------------------------------------------------------------
@@ -45,8 +47,9 @@ def test_file_copy_fetches_over_http_into_the_flash(vc4, pyez_device, url_server
     assert missing == "fetch: %s: Not Found" % server.url("gone.tgz")
     assert _rpc_error(device.rpc.file_copy, source=server.url(image.name), destination="/var/tmp/") == \
         "fetch: %s: Unauthorized" % server.url(image.name)
-    refused = "http://127.0.0.1:%d/x.tgz" % _closed_port()
-    assert _rpc_error(device.rpc.file_copy, source=refused, destination="/var/tmp/") == "fetch: %s: Connection refused" % refused
+    with _closed_port() as port:
+        refused = "http://127.0.0.1:%d/x.tgz" % port
+        assert _rpc_error(device.rpc.file_copy, source=refused, destination="/var/tmp/") == "fetch: %s: Connection refused" % refused
     assert "No such file or directory" in _rpc_error(device.rpc.file_copy, source=server.url(image.name), destination="/var/tmp/no/x")
     # A local copy on the flash works too (bytes_fetched counts network bytes only).
     device.rpc.file_copy(source="/var/tmp/renamed.tgz", destination="/var/tmp/copy.tgz")
@@ -120,7 +123,8 @@ def test_master_switch_makes_the_backup_primary_and_drops_sessions(vc4, pyez_dev
     since = vc4.log.next_seq()
     reply = device.rpc.request_chassis_routing_engine_master_switch()
     assert "The other routing engine becomes the master" in reply.text
-    vc4.wait_until(lambda v: v.master_id == 1, timeout=5)
+    # The roles change hands, then the old master's sessions close: wait for both.
+    vc4.wait_until(lambda v: v.master_id == 1 and v.events("session_close", since=since))
     with pytest.raises((ConnectClosedError, RpcError)):
         device.rpc.get_software_information()
     assert vc4.roles() == {0: "Backup", 1: "Master", 2: "Linecard", 3: "Linecard"}
@@ -132,7 +136,7 @@ def test_master_switch_makes_the_backup_primary_and_drops_sessions(vc4, pyez_dev
     assert dict(pyez_device(vc4).facts)["vc_master"] == "1"
     # And back, through the CLI command.
     pyez_device(vc4).cli("request chassis routing-engine master switch no-confirm", warning=False)
-    vc4.wait_until(lambda v: v.master_id == 0, timeout=5)
+    vc4.wait_until(lambda v: v.master_id == 0)
 
     single = vcsim({"vcs": [{"name": "ex1", "members": [{"id": 0}]}]}).vc("ex1")
     assert "no Backup member" in _rpc_error(pyez_device(single).rpc.request_chassis_routing_engine_master_switch)
