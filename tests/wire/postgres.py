@@ -11,11 +11,12 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from loopback import reserve_port
 
 USER = 'phs'
 PASSWORD = 'pg-test-password'
@@ -44,9 +45,9 @@ class Postgres:
             self.run_as = {'user': nobody.pw_uid, 'group': nobody.pw_gid, 'extra_groups': []}
             os.chown(self.directory, nobody.pw_uid, nobody.pw_gid)
             os.chown(self.password_file, nobody.pw_uid, nobody.pw_gid)
-        with socket.socket() as probe:
-            probe.bind(('127.0.0.1', 0))
-            self.port = probe.getsockname()[1]
+        # Held until remove(), so that no other process takes the port before the server starts or while it is stopped.
+        self._reservation = reserve_port()
+        self.port = self._reservation.getsockname()[1]
         self.process = None
         self.log = self.directory / 'postgres.log'
         self._run([self.bin / 'initdb', '-D', self.data, '-U', USER, '--pwfile', self.password_file, '--auth-local=trust',
@@ -85,4 +86,5 @@ class Postgres:
 
     def remove(self):
         self.stop()
+        self._reservation.close()
         shutil.rmtree(self.directory, ignore_errors=True)

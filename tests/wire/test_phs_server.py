@@ -6,7 +6,6 @@ import base64
 import http.client
 import json
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 
 from ansible_collections.junos.ztp.plugins.module_utils._phs_records import render_records
 from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import write_version
+from loopback import reserve_port
 from playbook import REPO, run_playbook
 
 SERVER_SOURCE = REPO / 'roles' / 'phone_home_server' / 'files'
@@ -48,9 +48,9 @@ class Server:
             write_self_signed(str(self.cert), str(self.key), ['127.0.0.1'])
         self.extra = list(extra)
         self.process = None
-        with socket.socket() as probe:
-            probe.bind(('127.0.0.1', 0))
-            self.port = probe.getsockname()[1]
+        # Held for the server's life, so that no other process takes the port before it starts or between restarts.
+        self._reservation = reserve_port()
+        self.port = self._reservation.getsockname()[1]
         self.context = ssl.create_default_context(cafile=str(self.cert))  # verifies the server against the test CA
         self.log = self.workdir / ('server-%d.log' % self.port)
 
@@ -61,7 +61,7 @@ class Server:
         env = dict(os.environ, PYTHONPATH=str(SERVER_SOURCE))
         with open(self.log, 'ab') as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
             try:
@@ -183,7 +183,7 @@ def test_records_reload_without_a_restart(tmp_path):
         assert server.request('GET', LEGACY % 'NEW0001', user='NEW0001')[0] == 404
         configuration = '<configuration><system><autoinstallation delete="delete"/></system></configuration>'
         _write_records(server.records, {'new-switch': {'ztp_members': [{'serial_number': 'NEW0001'}], 'ztp_configuration': {'content': configuration}}})
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while server.request('GET', LEGACY % 'NEW0001', user='NEW0001')[0] != 200:
             assert time.monotonic() < deadline, 'records were not reloaded'
             time.sleep(0.1)
@@ -228,8 +228,9 @@ def test_status_token(tmp_path):
 
 def _report_after_a_poll(server, serial, kinds):
     """Post notifications once phs_status has read the status API at least once (it is waiting)."""
+    polls_before = server.log.read_text().count('"path": "/status/vcs/')
+
     def report():
-        polls_before = server.log.read_text().count('"path": "/status/vcs/')
         deadline = time.monotonic() + 60
         while server.log.read_text().count('"path": "/status/vcs/') == polls_before and time.monotonic() < deadline:
             time.sleep(0.1)
