@@ -40,8 +40,8 @@ def vcsim(tmp_path):
     yield factory
     for sim in started:
         sim.stop()
-    # Every simulator thread must be gone, or a later test (or pytest itself) could hang.
-    deadline = time.monotonic() + 5
+    # Every simulator thread must be gone, or a later test (or pytest itself) could hang (a generous bound: they end at once).
+    deadline = time.monotonic() + 30
     while any(t.name.startswith("vcsim-") for t in threading.enumerate()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [t.name for t in threading.enumerate() if t.name.startswith("vcsim-")]

@@ -304,7 +304,8 @@ def _run_ztp(site, output, fleet):
     try:
         with Simulator(_switch_spec(site, fleet, OUTPUTS[output].family), site.work / output) as sim:
             for vc in sim.vcs:
-                vc.wait_until(lambda vc: vc.events(FINAL_EVENTS) or (vc.events('ztp_done') and not vc.events('reboot_start')), timeout=60)
+                # ztp_done says whether a reboot follows (it is logged just before the reboot starts).
+                vc.wait_until(lambda vc: vc.events(FINAL_EVENTS) or vc.events('ztp_done', reboot=False), timeout=120)
             yield sim
     finally:
         site.stop()

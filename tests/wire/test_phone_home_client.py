@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import shutil
-import socket
 import sys
 import threading
 import time
@@ -23,6 +22,7 @@ from jnpr.junos import Device
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import validate_fleet
 from ansible_collections.junos.ztp.plugins.module_utils._phs_records import render_records
 from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import write_version
+from loopback import reserve_port
 from playbook import run_playbook
 from test_phs_server import Server
 from vcsim import make_image
@@ -32,6 +32,9 @@ from vcsim.testing import PASSWORD, USER
 OLD, NEW = '21.4R3-S5.4', '22.4R3-S2.11'
 TIME_SCALE = 1.0 / 3000          # an install (600 s) takes 0.2 s, a reboot (300 s) 0.1 s
 WAIT = 90                        # real seconds any one scenario may take, generously
+# The records' member detection timeout, in simulated seconds like everything the device does: 2 s real. A member is
+# back 0.11 s (real) after its reboot; the rest is for a busy machine, where every real delay counts 3000 times.
+DETECTION_TIMEOUT = 6000
 CONFIG = '<configuration><system><host-name>{host}</host-name><autoinstallation delete="delete"/></system></configuration>'
 PRE_OK = b'#!/bin/sh\necho pre-configuration ran\n'
 POST_OK = b'#!/usr/bin/env python3\nprint("post-configuration ran")\n'
@@ -93,7 +96,7 @@ def site(tmp_path_factory):
     hosts, inputs = {}, {}
     for host, (member_ids, topology, mode) in SCENARIOS.items():
         variables = {
-            'ztp_topology': topology, 'ztp_provisioning_mode': mode, 'ztp_member_detection_timeout': 600,
+            'ztp_topology': topology, 'ztp_provisioning_mode': mode, 'ztp_member_detection_timeout': DETECTION_TIMEOUT,
             'ztp_members': [{'serial_number': serial(host, i), 'member_id': i, 'model': 'ex4300-48p',
                              'role': 'routing-engine' if i < 2 else 'line-card'} for i in member_ids],
             'ztp_software': bad_software if host == 'bad-image' else software,
@@ -317,9 +320,11 @@ def test_strict_mode_with_a_member_that_never_returns_fails_on_every_server(site
 
 
 def test_strict_failure_moves_to_the_second_phone_home_server_and_succeeds_there(site, simulate):
-    # Member 2 boots late after the zeroize (it already runs the target version, so it is never rebooted again).
+    # Member 2 boots late after the zeroize (it already runs the target version, so it is never rebooted again): half a
+    # detection window (1 s real) after the first server's window ends, less the time it takes to fetch the redirect and
+    # the record, and at least half a window before the second server's ends.
     vc = simulate(_spec(site, 'failover', 'legacy', initial_config='generated', versions={2: NEW},
-                        faults=[{'type': 'member_returns_late', 'member': 2, 'seconds': 900}]))
+                        faults=[{'type': 'member_returns_late', 'member': 2, 'seconds': 1.5 * DETECTION_TIMEOUT}]))
     with Device(host=vc.host, port=vc.port, user=USER, passwd=PASSWORD, hostkey_verify=True, ssh_config=vc.ssh_config_file,
                 gather_facts=False) as device:
         device.rpc.request_system_zeroize()                      # over real NETCONF
@@ -421,13 +426,12 @@ def test_the_redirect_server_is_asked_again_with_a_bounded_back_off(site, simula
     spec = _spec(site, 'standalone', 'legacy', retry_interval=10, retry_max_interval=40)
     vc_spec = spec['vcs'][0]
     vc_spec['name'], vc_spec['members'][0]['serial'] = 'unclaimed', 'UNCLAIMED0'
-    if redirect == 'unreachable':
-        with socket.socket() as probe:          # a port nobody listens on
-            probe.bind(('127.0.0.1', 0))
-            vc_spec['phone_home']['redirect_url'] = 'https://127.0.0.1:%d' % probe.getsockname()[1]
-    vc = simulate(spec)
-    vc.wait_until(lambda v: len(v.events('phc_retry')) >= 5, timeout=WAIT)
-    assert [e['delay'] for e in vc.events('phc_retry')][:5] == [10, 20, 40, 40, 40]
-    errors = [e['error'] for e in vc.events('phc_redirect')][:5]
-    assert all(('404 Not Found (serial number not claimed)' if redirect == 'not claimed' else 'Connection refused') in e for e in errors), errors
-    assert not vc.events(('phc_record', 'phc_notify', 'phc_gave_up'))   # it keeps asking; nothing else happens
+    with reserve_port() as unused:              # a port nobody listens on, for as long as the client asks
+        if redirect == 'unreachable':
+            vc_spec['phone_home']['redirect_url'] = 'https://127.0.0.1:%d' % unused.getsockname()[1]
+        vc = simulate(spec)
+        vc.wait_until(lambda v: len(v.events('phc_retry')) >= 5, timeout=WAIT)
+        assert [e['delay'] for e in vc.events('phc_retry')][:5] == [10, 20, 40, 40, 40]
+        errors = [e['error'] for e in vc.events('phc_redirect')][:5]
+        assert all(('404 Not Found (serial number not claimed)' if redirect == 'not claimed' else 'Connection refused') in e for e in errors), errors
+        assert not vc.events(('phc_record', 'phc_notify', 'phc_gave_up'))   # it keeps asking; nothing else happens
