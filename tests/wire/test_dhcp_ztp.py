@@ -181,7 +181,7 @@ class HttpServer:
         self.server.server_close()
 
 
-def _wait_for_port(namespace, protocol, port, timeout=15.0):
+def _wait_for_port(namespace, protocol, port, timeout=60.0):
     """A daemon started in the namespace listens (ss from iproute2 sees the socket)."""
     flag = '-ltn' if protocol == 'tcp' else '-lun'
     deadline = time.monotonic() + timeout
