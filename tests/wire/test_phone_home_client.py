@@ -426,9 +426,9 @@ def test_the_redirect_server_is_asked_again_with_a_bounded_back_off(site, simula
     spec = _spec(site, 'standalone', 'legacy', retry_interval=10, retry_max_interval=40)
     vc_spec = spec['vcs'][0]
     vc_spec['name'], vc_spec['members'][0]['serial'] = 'unclaimed', 'UNCLAIMED0'
-    with reserve_port() as unused:              # a port nobody listens on, for as long as the client asks
+    with reserve_port() as refusing:            # a port nobody listens on, for as long as the client asks
         if redirect == 'unreachable':
-            vc_spec['phone_home']['redirect_url'] = 'https://127.0.0.1:%d' % unused.getsockname()[1]
+            vc_spec['phone_home']['redirect_url'] = 'https://127.0.0.1:%d' % refusing.getsockname()[1]
         vc = simulate(spec)
         vc.wait_until(lambda v: len(v.events('phc_retry')) >= 5, timeout=WAIT)
         assert [e['delay'] for e in vc.events('phc_retry')][:5] == [10, 20, 40, 40, 40]
