@@ -233,7 +233,8 @@ def test_every_host_of_the_site_gets_what_the_seed_requires(site, output, dhcp_l
             where = '%s ztp_members[%d] (%s, %s)' % (host, index, output, member['serial_number'])
             try:
                 # 'no answer' is Kea's decision, not a matter of time: it answers on this link within milliseconds or
-                # not at all, so 1.5 s (the request and one retransmission) cannot make this check fail on a busy machine.
+                # not at all. A busy machine can only delay an answer, never make one, so 1.5 s (the request and one
+                # retransmission) cannot make this check fail; 10 s elsewhere only bounds a lost exchange.
                 answer = _ask(lab, family, hostvars[host], member, timeout=1.5 if address == 'no answer' else 10.0)
             except TimeoutError:
                 answer = None
