@@ -97,9 +97,9 @@ def test_merge_replace_diff_check_mode_idempotence_confirmed_and_the_role_guard(
         (True, False, 'with a safety net'), (False, True, 'with a safety net (confirming)'),
         (False, False, 'junos.ztp.apply_config'), (False, False, 'junos.ztp.apply_config'), (False, False, 'junos.ztp.apply_config')]
     # A confirmed commit that was not confirmed would be rolled back 1 simulated minute after it. The scheduler runs
-    # timers in due order, so once a timer due after that minute has run, the rollback would have run before it.
+    # timers in due order, so once a timer due a simulated second after that minute has run, the rollback would have too.
     minute_later = threading.Event()
-    sim.scheduler.call_later(commits[2]['sim_ts'] + 60 - sim.clock.sim_now(), minute_later.set)
+    sim.scheduler.call_later(commits[2]['sim_ts'] + 61 - sim.clock.sim_now(), minute_later.set)
     assert minute_later.wait(60)
     assert vc.events('config_rollback') == []
     # Nothing was loaded for the refused role change: every load belongs to a task that got past the guard.
