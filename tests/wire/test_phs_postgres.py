@@ -221,8 +221,13 @@ def test_workers_share_one_port_and_stop_together(tmp_path, postgres):
     _write_records(server.records)
     server.start()
     workers = []
+    children = Path('/proc/%d/task/%d/children' % (server.process.pid, server.process.pid))
     try:
-        workers = [int(pid) for pid in Path('/proc/%d/task/%d/children' % (server.process.pid, server.process.pid)).read_text().split()]
+        # The first worker may answer before the supervisor, descheduled on a busy machine, has forked the second.
+        deadline = time.monotonic() + 30
+        while len(children.read_text().split()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = [int(pid) for pid in children.read_text().split()]
         assert len(workers) == 2
         for number in range(20):  # a new connection each: the kernel spreads them over both workers
             assert _post(server, 'SA0002', 'informational', 'worker %d' % number) == 201
