@@ -74,7 +74,7 @@ class ActionModule(TemplateRendering, ActionBase):
             # Written from these very inputs and untouched since: the records are what a full run would write.
             checked = self._execute_module(module_name='junos.ztp.phs_records', module_args=dict(module_args, inputs=inputs), task_vars=task_vars)
             if checked.get('failed') or checked.pop('unchanged', False):
-                return dict(result, **checked)
+                return dict(result, rendered=False, **checked)
         warnings = []
         try:
             models, problems = self._validate(fleet_vars, warnings)
@@ -92,7 +92,7 @@ class ActionModule(TemplateRendering, ActionBase):
             return dict(result, failed=True, msg=str(error), problems=[str(p) for p in problems])
         summary = {'hosts': phone_home_hosts(models), 'skipped_hosts': sorted(set(hosts) - set(phone_home_hosts(models))), 'warnings': warnings}
         result.update(self._write(files, dict(module_args, inputs=inputs, summary=summary), task_vars))
-        result.update(hosts=summary['hosts'], skipped_hosts=summary['skipped_hosts'])
+        result.update(hosts=summary['hosts'], skipped_hosts=summary['skipped_hosts'], rendered=True)
         if warnings:
             result['warnings'] = result.get('warnings', []) + warnings
         return result

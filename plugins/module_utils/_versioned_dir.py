@@ -11,10 +11,13 @@ is moved aside once to ``<dest>.<UTC time>.orig`` and never removed.
 
 A version may carry a manifest (``MANIFEST``, not one of the files): the writer's own state (for
 phs_records, the digest of what the files were rendered from) and, per file, its SHA-256 digest and
-what ``stat`` says of it (inode, size, modification and change times in ns).  ``untouched`` tells
-from ``stat`` alone, without reading a file, whether the version is still exactly as written: any
-write, truncation, rename, replacement, chmod or chown of a file changes its change time (ctime),
-which user space cannot set back, and a file added or removed changes the set of names.
+what ``stat`` says of it (inode, size, modification and change times in ns, mode, owner, group).
+``untouched`` tells from ``stat`` alone, without reading a file, whether the version is still exactly as
+written: a file replaced has another inode; any write, truncation, rename, chmod or chown of a file sets
+its change time (ctime) to the clock's time, and user space cannot set it back (touch can set the
+modification time back, not that one); a file added or removed changes the set of names.  The one blind
+spot: the kernel stamps files with a coarse clock (a tick of a few ms), so an edit of the same size
+made within the very tick the file was written in would not show.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def _walk(path):
 
 
 def _signature(stat):
-    return [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_mode, stat.st_uid, stat.st_gid]
 
 
 def read_tree(path):
