@@ -242,18 +242,24 @@ def write_version(dest, files, keep=3, file_mode=0o640, dir_mode=0o750, group=No
     staging = version + '.tmp'
     os.makedirs(parent, exist_ok=True)
     gid = _gid(group)
+    chmod = file_mode & ~_umask() != file_mode
     os.mkdir(staging, dir_mode)
-    directories = {staging}
+    directories = {}  # relative directory -> its open descriptor: files are created relative to it
     listed = {}
     try:
-        for relative, content in sorted(files.items()):
-            path = os.path.join(staging, *relative.split('/'))
-            directory = os.path.dirname(path)
-            if directory not in directories:
-                os.makedirs(directory, dir_mode, exist_ok=True)
-                _set_mode(directory, dir_mode, gid)
-                directories.add(directory)
-            listed[relative] = [hashlib.sha256(content).hexdigest()] + _signature(_write_file(path, content, file_mode, gid))
+        try:
+            for relative, content in sorted(files.items()):
+                directory, _slash, name = relative.rpartition('/')
+                if directory not in directories:
+                    path = os.path.join(staging, *directory.split('/'))
+                    os.makedirs(path, dir_mode, exist_ok=True)
+                    _set_mode(path, dir_mode, gid)
+                    directories[directory] = os.open(path, os.O_RDONLY)
+                stat = _write_file(name, content, file_mode, gid, chmod, directories[directory])
+                listed[relative] = [hashlib.sha256(content).hexdigest()] + _signature(stat)
+        finally:
+            for descriptor in directories.values():
+                os.close(descriptor)
         if state is not None:
             _write_file(os.path.join(staging, MANIFEST), _manifest_bytes(state, listed), file_mode, gid)
         _set_mode(staging, dir_mode, gid)
@@ -278,17 +284,29 @@ def write_version(dest, files, keep=3, file_mode=0o640, dir_mode=0o750, group=No
     return {'version': version, 'backup': previous, 'pruned': pruned}
 
 
-def _write_file(path, content, mode, gid):
-    """Create path (it must not exist) with exactly this mode and group; returns its stat after the last change."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+def _write_file(path, content, mode, gid, chmod=True, dir_fd=None):
+    """Create path (it must not exist) with exactly this mode and group; returns its stat after the last change.
+
+    ``chmod`` False: the umask leaves mode as it is, so creating the file gave it already.
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode, dir_fd=dir_fd)
     try:
         view = memoryview(content)
         while view:
             view = view[os.write(descriptor, view):]
-        _set_mode(descriptor, mode, gid)
+        if chmod:
+            os.chmod(descriptor, mode)
+        if gid != -1:
+            os.chown(descriptor, -1, gid)
         return os.fstat(descriptor)
     finally:
         os.close(descriptor)
+
+
+def _umask():
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def _sync_file_system(path):
