@@ -7,8 +7,11 @@ A synthetic fleet shaped like the example inventory (4-member EX4300 Virtual Cha
 Real ansible-playbook runs of the role junos.ztp.phs_records on the phone-home server host (local connection):
 
 1. a run that renders nothing (Ansible start-up and inventory loading, the CPU baseline);
-2. the first run (every record written), then a re-run with nothing changed (no write, ``changed: false``);
-3. the same two runs at --naive-devices, and the naive approach at that size, measured: one
+2. the first run (every record written), then a re-run with nothing changed (no write, ``changed: false``;
+   decided from the digest of the inputs and the manifest on the target, checked here: nothing in the records
+   directory is written), then a re-run after one record was edited by hand (noticed with stat, the fleet
+   rendered again, the records on the target read and compared, a new version written);
+3. the same runs at --naive-devices, and the naive approach at that size, measured: one
    ansible.builtin.template task per host that writes a record per member serial.
 
 Wall seconds of the task (from a callback) and CPU seconds of the whole run beyond the run that renders nothing.
@@ -96,12 +99,25 @@ def measure(directory, devices):
     baseline = run_playbook(directory, inventory, plays=[{'name': 'Noop', 'hosts': 'phs', 'gather_facts': False, 'tasks': NOOP}])
     figures = {'start-up + inventory': (baseline.startup, baseline.cpu)}
     dest = directory / ('records%d' % devices)
-    for step, changed in (('first run', 'changed=1'), ('re-run, nothing changed', 'changed=0')):
+    for step, changed in (('first run', 'changed=1'), ('re-run, nothing changed', 'changed=0'), ('re-run, a record edited by hand', 'changed=1')):
+        if step == 're-run, a record edited by hand':
+            record = dest / 'devices' / ('PE%06d%02d.xml' % (0, 1))
+            record.write_bytes(record.read_bytes().replace(b'<unique-id>', b'<unique-id>X'))
+        written = _written(dest)
         run = run_playbook(directory, inventory, plays=role_play(dest))
         if changed not in run.output:
             raise SystemExit('%s: expected %s:\n%s' % (step, changed, run.output[-2000:]))
+        if changed == 'changed=0' and _written(dest) != written:
+            raise SystemExit('%s: the records directory was written' % step)
         figures[step] = (next(t for name, t in run.tasks.items() if name.endswith(TASK)), run.cpu - baseline.cpu)
     return inventory, baseline, figures
+
+
+def _written(dest):
+    """The current version of the records and the (inode, ctime) of everything in it: what a write would change."""
+    if not dest.exists():
+        return None
+    return os.path.realpath(dest), sorted((p.name, p.stat().st_ino, p.stat().st_ctime_ns) for p in dest.resolve().rglob('*'))
 
 
 def main():
@@ -118,13 +134,13 @@ def main():
         inventory, baseline, ours_small = measure(small, args.naive_devices)
         naive = run_playbook(small, inventory, plays=naive_play(small))
         naive_figures = (naive.tasks['template'], naive.cpu - baseline.cpu)
-    print('\n%-10s %-28s %10s %10s %14s %14s' % ('devices', 'step', 'wall s', 'CPU s', 'naive wall ×', 'naive CPU ×'))
+    print('\n%-10s %-32s %10s %10s %14s %14s' % ('devices', 'step', 'wall s', 'CPU s', 'naive wall ×', 'naive CPU ×'))
     for devices, figures in ((args.devices, ours), (args.naive_devices, ours_small)):
         for step, (wall, cpu) in figures.items():
             ratios = ('%13.0f× %13.0f×' % (naive_figures[0] / wall, naive_figures[1] / cpu)) if devices == args.naive_devices and step != \
                 'start-up + inventory' else ''
-            print('%-10d %-28s %10.2f %10.2f %s' % (devices, step, wall, cpu, ratios))
-    print('%-10d %-28s %10.2f %10.2f' % (args.naive_devices, 'naive: template per host', *naive_figures))
+            print('%-10d %-32s %10.2f %10.2f %s' % (devices, step, wall, cpu, ratios))
+    print('%-10d %-32s %10.2f %10.2f' % (args.naive_devices, 'naive: template per host', *naive_figures))
     print('\nWall = the task (start-up: until the playbook starts); CPU = the whole run beyond the run that renders nothing.'
           ' The ratios: the naive task / ours, both measured at %d devices in this run.' % args.naive_devices)
     print('Load average at the end: %.2f (1 min), %.2f (5 min); bench run time %.0f s' % (os.getloadavg()[0], os.getloadavg()[1], time.time() - began))
