@@ -92,8 +92,12 @@ def scan(path):
         return scanned
     for relative, entry in _walk(path):
         signature = _signature(entry.stat(follow_symlinks=False))
-        with open(entry.path, 'rb') as stream:
-            scanned[relative] = [hashlib.sha256(stream.read()).hexdigest()] + signature
+        if entry.is_symlink():  # not ours (we write files only): a digest no file of ours has
+            content = b'symbolic link to ' + os.fsencode(os.readlink(entry.path))
+        else:
+            with open(entry.path, 'rb') as stream:
+                content = stream.read()
+        scanned[relative] = [hashlib.sha256(content).hexdigest()] + signature
     return scanned
 
 

@@ -182,3 +182,9 @@ def test_a_version_without_a_manifest_is_never_untouched(tmp_path):
     (tmp_path / 'records' / MANIFEST).write_text('not json')
     assert Current(str(tmp_path / 'records')).state is None
     assert Current(str(tmp_path / 'absent')).state is None and Current(str(tmp_path / 'absent')).files == {}
+
+
+def test_a_symbolic_link_put_among_the_records_is_a_change(dest, tmp_path):
+    (dest / 'devices' / 'elsewhere').symlink_to(tmp_path)
+    current = Current(str(dest))
+    assert not current.untouched and current.changes(digests(FILES)) == {'added': [], 'removed': ['devices/elsewhere'], 'modified': []}
