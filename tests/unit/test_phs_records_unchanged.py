@@ -14,7 +14,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import MA
 from phs_fixtures import HOSTS, PRE_SCRIPT
 
 RENDERER = renderer_version()
-OPTIONS = [False, None]
+OPTIONS = (False, None)
 
 
 class Controller:
@@ -48,7 +48,7 @@ def _changed(change):
 def test_the_digest_is_reproducible_and_follows_every_input():
     same = _digest()
     assert same == _digest() and len(same) == 64
-    assert _digest(options=[True, None]) != same and _digest(options=[False, 'phs']) != same
+    assert _digest(options=(True, None)) != same and _digest(options=(False, 'phs')) != same
     assert _digest(renderer=renderer_version(__file__)) != same  # other code renders other records
     assert _changed(lambda h: h['vc-minimum'].update(ztp_member_detection_timeout=601)) != same
     assert _changed(lambda h: h['vc-full-strict']['ztp_members'][1].update(role='routing-engine')) != same
@@ -101,7 +101,7 @@ def _after_the_clock_ticks(directory, written):
     """Wait until a file changed now gets a later change time than the files just written (the kernel's clock is coarse)."""
     latest = max(os.stat(directory / name).st_ctime_ns for name in written)
     probe = directory.parent / 'probe'
-    for _ in range(1000000):
+    for _attempt in range(1000000):
         probe.write_bytes(b'')
         if probe.stat().st_ctime_ns > latest:
             return
