@@ -279,7 +279,9 @@ class HostRecords:
             ET.indent(configuration, '  ')
             self.configuration_text = ET.tostring(configuration, encoding='unicode') + '\n'
         # Each serialized once per host: the RFC 8572 record is the same for every member, the legacy one differs only in <unique-id>.
-        self.rfc8572 = (json.dumps(self.onboarding_information(), indent=2) + '\n').encode('utf-8')
+        # The RFC 8572 record is wire data (inside CMS): compact JSON, which the standard library writes in C (indented, in Python, it
+        # cost a quarter of the rendering).
+        self.rfc8572 = (json.dumps(self.onboarding_information(), separators=(',', ':')) + '\n').encode('utf-8')
         self._legacy_head = '<device xmlns="%s">\n  <unique-id>' % LEGACY_NAMESPACE
         self._legacy_tail = ''.join(self._legacy_lines(configuration))
 

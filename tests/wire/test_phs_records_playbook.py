@@ -49,7 +49,7 @@ def test_example_inventory_matches_golden_records(tmp_path):
     rendered = _tree(dest)
     if os.environ.get('JUNOS_ZTP_UPDATE_GOLDEN') == '1':
         shutil.rmtree(GOLDEN, ignore_errors=True)
-        shutil.copytree(dest, GOLDEN)
+        shutil.copytree(dest, GOLDEN, ignore=shutil.ignore_patterns(MANIFEST))
     assert rendered == _tree(GOLDEN), 'records differ from tests/golden/phs (JUNOS_ZTP_UPDATE_GOLDEN=1 rewrites them)'
 
 
