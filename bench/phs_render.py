@@ -152,8 +152,8 @@ def measure_phases(inventory, directory):
 
     variables = timed('read variables (fleet_variables)', lambda: fleet_variables(
         hostvars, sorted(h.name for h in manager.get_hosts('devices')), HOST_VARIABLES, Templar(loader), prefix=VARIABLE_PREFIX))
-    timed('digest of the inputs', lambda: inputs_digest(renderer_version(), [False, None], variables, lambda *_: (None, None),
-                                                         lambda host, configuration: (configuration.get('content'), [])))
+    timed('digest of the inputs', lambda: inputs_digest(
+        renderer_version(), [False, None], variables, lambda *_: (None, None), lambda host, configuration: (configuration.get('content'), [])))
     models = timed('validate_fleet (data model)', lambda: validate_fleet(variables))
     inputs = {host: {'configuration': models[host]['ztp_configuration']['content']} for host in phone_home_hosts(models)}
     files = timed('render both encodings', lambda: render_records(models, inputs))
