@@ -31,6 +31,7 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from ansible.module_utils.ansible_release import __version__ as ansible_version
 from ansible.module_utils.common.validation import check_type_path
 
 from ansible_collections.junos.ztp.plugins.module_utils import _data_model
@@ -409,8 +410,9 @@ FILE_VARIABLES = tuple(name for name, spec in DATA_MODEL.items() if _names_files
 
 
 def renderer_version(*extra_files):
-    """A digest of the code that validates and renders the records (this module, the data model, extra_files, Python's version)."""
-    digest = hashlib.sha256(platform.python_version().encode('ascii'))
+    """A digest of the code that validates and renders the records (this module, the data model, extra_files, the versions of
+    Python and ansible-core, whose argument validation normalizes the data model's values)."""
+    digest = hashlib.sha256(('%s %s' % (platform.python_version(), ansible_version)).encode('ascii'))
     for path in (_data_model.__file__, os.path.abspath(__file__)) + extra_files:
         with open(path, 'rb') as stream:
             digest.update(stream.read())
