@@ -7,9 +7,13 @@ A synthetic fleet shaped like the example inventory (4-member EX4300 Virtual Cha
 Real ansible-playbook runs of the role junos.ztp.phs_records on the phone-home server host (local connection):
 
 1. a run that renders nothing (Ansible start-up and inventory loading, the CPU baseline);
-2. the first run (every record written), then a re-run with nothing changed (no write, ``changed: false``);
-3. the same two runs at --naive-devices, and the naive approach at that size, measured: one
-   ansible.builtin.template task per host that writes a record per member serial.
+2. the first run (every record written), then a re-run with nothing changed (no write, ``changed: false``;
+   decided from the digest of the inputs and the manifest on the target, checked here: nothing in the records
+   directory is written), then a re-run after one record was edited by hand (noticed with stat, the fleet
+   rendered again, the records on the target read and compared, a new version written);
+3. the same runs at --naive-devices, and the naive approach at that size, measured: one
+   ansible.builtin.template task per host that writes a record per member serial;
+4. the task's phases in this process at --devices (CPU seconds; wall beside it where the disk is involved).
 
 Wall seconds of the task (from a callback) and CPU seconds of the whole run beyond the run that renders nothing.
 """
@@ -17,6 +21,7 @@ Wall seconds of the task (from a callback) and CPU seconds of the whole run beyo
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -24,7 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from _playbook_run import NOOP, run_playbook
+from _playbook_run import NOOP, REPO, run_playbook
+
+sys.path[:0] = [str(REPO / '.build' / 'collections')]
 
 SOFTWARE = {'version': '21.4R3-S5.4', 'images': [{
     'models': ['ex4300-*'], 'file': 'jinstall-ex-4300-21.4R3-S5.4-signed.tgz',
@@ -96,12 +103,67 @@ def measure(directory, devices):
     baseline = run_playbook(directory, inventory, plays=[{'name': 'Noop', 'hosts': 'phs', 'gather_facts': False, 'tasks': NOOP}])
     figures = {'start-up + inventory': (baseline.startup, baseline.cpu)}
     dest = directory / ('records%d' % devices)
-    for step, changed in (('first run', 'changed=1'), ('re-run, nothing changed', 'changed=0')):
+    for step, changed in (('first run', 'changed=1'), ('re-run, nothing changed', 'changed=0'), ('re-run, a record edited by hand', 'changed=1')):
+        if step == 're-run, a record edited by hand':
+            record = dest / 'devices' / ('PE%06d%02d.xml' % (0, 1))
+            record.write_bytes(record.read_bytes().replace(b'<unique-id>', b'<unique-id>X'))
+        written = _written(dest)
         run = run_playbook(directory, inventory, plays=role_play(dest))
         if changed not in run.output:
             raise SystemExit('%s: expected %s:\n%s' % (step, changed, run.output[-2000:]))
+        if changed == 'changed=0' and _written(dest) != written:
+            raise SystemExit('%s: the records directory was written' % step)
         figures[step] = (next(t for name, t in run.tasks.items() if name.endswith(TASK)), run.cpu - baseline.cpu)
     return inventory, baseline, figures
+
+
+def _written(dest):
+    """The current version of the records and the (inode, ctime) of everything in it: what a write would change."""
+    if not dest.exists():
+        return None
+    return os.path.realpath(dest), sorted((p.name, p.stat().st_ino, p.stat().st_ctime_ns) for p in dest.resolve().rglob('*'))
+
+
+def measure_phases(inventory, directory):
+    """The task's phases in this process, on the same inventory: {phase: (CPU s, wall s)}."""
+    # pylint: disable=import-outside-toplevel
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+    from ansible.vars.hostvars import HostVars
+    from ansible.vars.manager import VariableManager
+
+    from ansible_collections.junos.ztp.plugins.module_utils import _versioned_dir
+    from ansible_collections.junos.ztp.plugins.module_utils._data_model import HOST_VARIABLES, VARIABLE_PREFIX, validate_fleet
+    from ansible_collections.junos.ztp.plugins.module_utils._phs_records import inputs_digest, phone_home_hosts, render_records, renderer_version
+    from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
+
+    loader = DataLoader()
+    manager = InventoryManager(loader, sources=[str(inventory)])
+    hostvars = HostVars(manager, VariableManager(loader, manager), loader)
+    gc.freeze()  # as the action does in its worker process
+    phases, dest = {}, directory / 'phases'
+
+    def timed(phase, work):
+        cpu, wall = time.process_time(), time.time()
+        value = work()
+        phases[phase] = (time.process_time() - cpu, time.time() - wall)
+        return value
+
+    variables = timed('read variables (fleet_variables)', lambda: fleet_variables(
+        hostvars, sorted(h.name for h in manager.get_hosts('devices')), HOST_VARIABLES, Templar(loader), prefix=VARIABLE_PREFIX))
+    timed('digest of the inputs', lambda: inputs_digest(
+        renderer_version(), [False, None], variables, lambda *_: (None, None), lambda host, configuration: (configuration.get('content'), [])))
+    models = timed('validate_fleet (data model)', lambda: validate_fleet(variables))
+    inputs = {host: {'configuration': models[host]['ztp_configuration']['content']} for host in phone_home_hosts(models)}
+    files = timed('render both encodings', lambda: render_records(models, inputs))
+    packed = timed('pack (controller)', lambda: _versioned_dir.pack(files))
+    files = timed('unpack (target)', lambda: _versioned_dir.unpack(packed))
+    timed('SHA-256 of the records (target)', lambda: _versioned_dir.digests(files))
+    timed('write the version, syncfs included (target)', lambda: _versioned_dir.write_version(str(dest), files, state={'inputs': ''}))
+    timed('unchanged? manifest + stat of every file (target)', lambda: _versioned_dir.Current(str(dest)).state)
+    timed('read and hash every file instead (target)', lambda: _versioned_dir.scan(str(dest)))
+    return phases
 
 
 def main():
@@ -113,20 +175,24 @@ def main():
     print('Load average at the start: %.2f' % os.getloadavg()[0])
     with tempfile.TemporaryDirectory(prefix='junos-ztp-bench-') as tmp:
         directory = Path(tmp)
-        _inventory, _baseline, ours = measure(directory, args.devices)
+        inventory, _baseline, ours = measure(directory, args.devices)
+        phases = measure_phases(inventory, directory)
         small = Path(tempfile.mkdtemp(dir=directory))
         inventory, baseline, ours_small = measure(small, args.naive_devices)
         naive = run_playbook(small, inventory, plays=naive_play(small))
         naive_figures = (naive.tasks['template'], naive.cpu - baseline.cpu)
-    print('\n%-10s %-28s %10s %10s %14s %14s' % ('devices', 'step', 'wall s', 'CPU s', 'naive wall ×', 'naive CPU ×'))
+    print('\n%-10s %-32s %10s %10s %14s %14s' % ('devices', 'step', 'wall s', 'CPU s', 'naive wall ×', 'naive CPU ×'))
     for devices, figures in ((args.devices, ours), (args.naive_devices, ours_small)):
         for step, (wall, cpu) in figures.items():
             ratios = ('%13.0f× %13.0f×' % (naive_figures[0] / wall, naive_figures[1] / cpu)) if devices == args.naive_devices and step != \
                 'start-up + inventory' else ''
-            print('%-10d %-28s %10.2f %10.2f %s' % (devices, step, wall, cpu, ratios))
-    print('%-10d %-28s %10.2f %10.2f' % (args.naive_devices, 'naive: template per host', *naive_figures))
+            print('%-10d %-32s %10.2f %10.2f %s' % (devices, step, wall, cpu, ratios))
+    print('%-10d %-32s %10.2f %10.2f' % (args.naive_devices, 'naive: template per host', *naive_figures))
     print('\nWall = the task (start-up: until the playbook starts); CPU = the whole run beyond the run that renders nothing.'
           ' The ratios: the naive task / ours, both measured at %d devices in this run.' % args.naive_devices)
+    print('\nThe task\'s phases, %d devices, in-process:\n%-52s %8s %8s' % (args.devices, 'phase', 'CPU s', 'wall s'))
+    for phase, (cpu, wall) in phases.items():
+        print('%-52s %8.2f %8.2f' % (phase, cpu, wall))
     print('Load average at the end: %.2f (1 min), %.2f (5 min); bench run time %.0f s' % (os.getloadavg()[0], os.getloadavg()[1], time.time() - began))
 
 

@@ -3,10 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render the phone-home records of the whole fleet on the controller, write them on the target.
 
-Like ansible.builtin.template: the controller reads every host's variables once, validates the
-fleet, renders configurations and builds both encodings; the junos.ztp.phs_records module compares
-their SHA-256 digests with the records on the phone-home server host and, only when they differ, gets
-them as one compressed file and swaps the records directory in one step.
+Like ansible.builtin.template: the controller reads every host's variables once and takes a digest of
+everything the records are rendered from. When the records on the phone-home server host were written
+from those very inputs and nobody touched them since (the junos.ztp.phs_records module checks its
+manifest there with stat), nothing is validated, rendered or written. Otherwise the controller validates
+the fleet, renders configurations and builds both encodings, and the module gets them as one compressed
+file, compares them with the records there and, only when they differ, swaps the records directory in one step.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.junos.ztp.plugins.module_utils import _versioned_dir
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
     HOST_VARIABLES,
     VARIABLE_PREFIX,
@@ -27,7 +30,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
     validate_fleet,
     validate_host,
 )
-from ansible_collections.junos.ztp.plugins.module_utils._phs_records import phone_home_hosts, render_records
+from ansible_collections.junos.ztp.plugins.module_utils._phs_records import inputs_digest, phone_home_hosts, render_records, renderer_version
 from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import digests, pack
 from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import fleet_variables
 from ansible_collections.junos.ztp.plugins.plugin_utils._paths import controller_path
@@ -62,27 +65,60 @@ class ActionModule(TemplateRendering, ActionBase):
         # Every host's ztp_* variables are read once, fast; by default only the hosts that describe devices count.
         fleet_vars = fleet_variables(hostvars, hosts, HOST_VARIABLES, self._templar, prefix=VARIABLE_PREFIX)
         hosts = sorted(h for h in hosts if args['hosts'] is not None or 'ztp_members' in fleet_vars[h])
+        fleet_vars = {host: fleet_vars[host] for host in hosts}
+        self._files_read, self._configurations = {}, {}
+        module_args = {'dest': args['dest'], 'keep_backups': args['keep_backups'], 'group': args['group']}
+        inputs = inputs_digest(renderer_version(__file__, _versioned_dir.__file__), [args['hosts'] is not None, args['group']], fleet_vars,
+                               self._controller_file, lambda host, configuration: self._configuration(host, configuration, hostvars, task_vars))
+        if inputs is not None:
+            # Written from these very inputs and untouched since: the records are what a full run would write.
+            checked = self._execute_module(module_name='junos.ztp.phs_records', module_args=dict(module_args, inputs=inputs), task_vars=task_vars)
+            if checked.get('failed') or checked.pop('unchanged', False):
+                return dict(result, rendered=False, **checked)
         warnings = []
         try:
-            models, problems = self._validate({host: fleet_vars[host] for host in hosts}, warnings)
+            models, problems = self._validate(fleet_vars, warnings)
         except MissingLibraryError as exc:
             return dict(result, failed=True, msg=str(exc))
-        inputs = {}
+        records_inputs = {}
         for host in phone_home_hosts(models):
-            inputs[host] = self._read_inputs(host, models[host], hostvars, task_vars, problems)
+            records_inputs[host] = self._read_inputs(host, models[host], hostvars, task_vars, problems)
         try:
-            files = render_records(models, inputs)
+            files = render_records(models, records_inputs)
         except InventoryError as exc:
             problems.extend(exc.problems)
         if problems:
             error = InventoryError(problems)
             return dict(result, failed=True, msg=str(error), problems=[str(p) for p in problems])
-        result.update(self._write(files, args, task_vars))
-        result['hosts'] = phone_home_hosts(models)
-        result['skipped_hosts'] = sorted(set(hosts) - set(result['hosts']))
+        summary = {'hosts': phone_home_hosts(models), 'skipped_hosts': sorted(set(hosts) - set(phone_home_hosts(models))), 'warnings': warnings}
+        result.update(self._write(files, dict(module_args, inputs=inputs, summary=summary), task_vars))
+        result.update(hosts=summary['hosts'], skipped_hosts=summary['skipped_hosts'], rendered=True)
         if warnings:
             result['warnings'] = result.get('warnings', []) + warnings
         return result
+
+    def _controller_file(self, directory, path, read):
+        """(bytes or None, what is wrong or None) of a controller file the inventory names, looked up once per run."""
+        key = (directory, path, read)
+        if key not in self._files_read:
+            content, error = None, None
+            try:
+                found = self.find_controller_file(directory, path)
+                if read:
+                    with open(found, 'rb') as stream:
+                        content = stream.read()
+            except (AnsibleError, OSError) as exc:
+                error = str(exc)
+            self._files_read[key] = (content, error)
+        return self._files_read[key]
+
+    def _configuration(self, host, configuration, hostvars, task_vars):
+        """(text or None, problems) of a host's ztp_configuration, rendered once per run."""
+        key = (host, configuration.get('content'), configuration.get('template'))
+        if key not in self._configurations:
+            problems = []
+            self._configurations[key] = (self.host_configuration(host, configuration, hostvars, task_vars, problems), problems)
+        return self._configurations[key]
 
     def _validate(self, fleet_vars, warnings):
         """(models, problems): on bad data, the hosts without problems of their own are still checked for phone-home."""
@@ -95,7 +131,8 @@ class ActionModule(TemplateRendering, ActionBase):
     def _read_inputs(self, host, model, hostvars, task_vars, problems):
         """What the records need from the controller for one host: configuration text, script bytes, trust anchor."""
         inputs = {'configuration': None, 'scripts': {}, 'trust_anchor': None}
-        inputs['configuration'] = self.host_configuration(host, model['ztp_configuration'] or {}, hostvars, task_vars, problems)
+        inputs['configuration'], configuration_problems = self._configuration(host, model['ztp_configuration'] or {}, hostvars, task_vars)
+        problems.extend(configuration_problems)
         for stage in ('pre', 'post'):
             local_path = ((model['ztp_scripts'] or {}).get(stage) or {}).get('local_path')
             if local_path:
@@ -107,25 +144,21 @@ class ActionModule(TemplateRendering, ActionBase):
         return inputs
 
     def _read_file(self, host, field, path, problems):
-        try:
-            with open(self.find_controller_file('files', path), 'rb') as stream:
-                return stream.read()
-        except (AnsibleError, OSError) as exc:
-            problems.append(Problem(host, field, 'cannot read %s: %s' % (path, exc)))
-            return None
+        content, error = self._controller_file('files', path, read=True)
+        if error:
+            problems.append(Problem(host, field, 'cannot read %s: %s' % (path, error)))
+        return content
 
-    def _write(self, files, args, task_vars):
-        """Compare the records' digests with the target's; send the records (one compressed file) only when they differ."""
-        module_args = {'dest': args['dest'], 'keep_backups': args['keep_backups'], 'group': args['group']}
-        compared = self._execute_module(module_name='junos.ztp.phs_records', module_args=dict(module_args, digests=digests(files)),
+    def _write(self, files, module_args, task_vars):
+        """Send the records (one compressed file) for the module to compare and write; in check mode without diff, their digests."""
+        if self._task.check_mode and not self._task.diff:
+            return self._execute_module(module_name='junos.ztp.phs_records', module_args=dict(module_args, digests=digests(files)),
                                         task_vars=task_vars)
-        if compared.get('failed') or not compared.get('changed') or (self._task.check_mode and not self._task.diff):
-            return compared
-        with tempfile.NamedTemporaryFile(prefix='junos-ztp-phs-records-', suffix='.json.gz') as local:
+        with tempfile.NamedTemporaryFile(prefix='junos-ztp-phs-records-', suffix='.pack') as local:
             local.write(pack(files))
             local.flush()
             self._make_tmp_path()
-            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'records.json.gz')
+            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'records.pack')
             self._transfer_file(local.name, remote)
             self._fixup_perms2((self._connection._shell.tmpdir, remote))
         try:

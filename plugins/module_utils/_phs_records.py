@@ -22,16 +22,25 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
+import hashlib
 import json
+import os
+import platform
 import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
+from ansible.module_utils.ansible_release import __version__ as ansible_version
+from ansible.module_utils.common.validation import check_type_path
+
+from ansible_collections.junos.ztp.plugins.module_utils import _data_model
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
+    DATA_MODEL,
     InventoryError,
     Problem,
     configuration_format_problems,
+    controller_files,
     image_for_model,
 )
 
@@ -47,7 +56,6 @@ DEVICES_DIR = 'devices'
 SCRIPT_INTERPRETERS = ('sh', 'bash', 'python', 'python3')
 _PEM_CERTIFICATE = re.compile(r'-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----', re.S)
 _PHYSICAL_PORT = re.compile(r'^(ge|xe|et|mge)-\d+/\d+/\d+$')
-_SERIAL_MARK = '\ue000'  # a private-use character, stands for the serial number while a record is serialized
 
 
 def legacy_path(serial):
@@ -221,15 +229,20 @@ def host_problems(host, model, inputs):
 # --- encodings ----------------------------------------------------------------------------------
 
 
-def _vc_element(vc):
-    element = ET.Element('virtual-chassis', {'xmlns': VC_NAMESPACE})
-    for key in ('topology', 'provisioning-mode', 'member-detection-timeout'):
-        ET.SubElement(element, key).text = str(vc[key])
+def _leaf(indent, tag, text):
+    """One element holding only text, as ElementTree writes it once indented (and as it was written before)."""
+    return '%s<%s>%s</%s>\n' % (indent, tag, escape(text), tag) if text else '%s<%s />\n' % (indent, tag)
+
+
+def _vc_lines(vc):
+    lines = ['  <virtual-chassis xmlns="%s">\n' % VC_NAMESPACE]
+    lines.extend(_leaf('    ', key, str(vc[key])) for key in ('topology', 'provisioning-mode', 'member-detection-timeout'))
     for member in vc['member']:
-        member_element = ET.SubElement(element, 'member')
-        for key, value in member.items():
-            ET.SubElement(member_element, key).text = str(value)
-    return element
+        lines.append('    <member>\n')
+        lines.extend(_leaf('      ', key, str(value)) for key, value in member.items())
+        lines.append('    </member>\n')
+    lines.append('  </virtual-chassis>\n')
+    return lines
 
 
 def virtual_chassis(model):
@@ -261,33 +274,40 @@ class HostRecords:
         self.version = (model['ztp_software'] or {}).get('version')
         self.vc = virtual_chassis(model)
         self.scripts = {stage: inputs.get('scripts', {}).get(stage) for stage in ('pre', 'post')}
-        self.configuration = None
+        configuration, self.configuration_text = None, None
         if inputs.get('configuration') is not None:
-            self.configuration = ET.fromstring(inputs['configuration'])
-            ET.indent(self.configuration, '  ')
-        # Serialized once per host; each member's record differs only in <unique-id>.
-        self._legacy_head, self._legacy_tail = (ET.tostring(self._build_legacy(), encoding='unicode') + '\n').split(_SERIAL_MARK)
-        self.rfc8572 = (json.dumps(self.onboarding_information(), indent=2) + '\n').encode('utf-8')
+            configuration = ET.fromstring(inputs['configuration'])
+            ET.indent(configuration, '  ')
+            self.configuration_text = ET.tostring(configuration, encoding='unicode') + '\n'
+        # Each serialized once per host: the RFC 8572 record is the same for every member, the legacy one differs only in <unique-id>.
+        # The RFC 8572 record is wire data (inside CMS): compact JSON, which the standard library writes in C (indented, in Python, it
+        # cost a quarter of the rendering).
+        self.rfc8572 = (json.dumps(self.onboarding_information(), separators=(',', ':')) + '\n').encode('utf-8')
+        self._legacy_head = '<device xmlns="%s">\n  <unique-id>' % LEGACY_NAMESPACE
+        self._legacy_tail = ''.join(self._legacy_lines(configuration))
 
-    def _build_legacy(self):
-        device = ET.Element('device', {'xmlns': LEGACY_NAMESPACE})
-        ET.SubElement(device, 'unique-id').text = _SERIAL_MARK
+    def _legacy_lines(self, configuration):
+        """The legacy record after the serial number: the structure is fixed, so it is written directly (ElementTree's layout)."""
+        lines = ['</unique-id>\n']
         if self.vc:
-            device.append(_vc_element(self.vc))
+            lines.extend(_vc_lines(self.vc))
         if self.image:
-            boot = ET.SubElement(device, 'boot-image')
+            lines.append('  <boot-image>\n')
             for tag, key in (('name', 'file'), ('md5', 'md5'), ('sha1', 'sha1'), ('path', 'url')):
-                ET.SubElement(boot, tag).text = self.image[key].lower() if tag in ('md5', 'sha1') else self.image[key]
+                lines.append(_leaf('    ', tag, self.image[key].lower() if tag in ('md5', 'sha1') else self.image[key]))
+            lines.append('  </boot-image>\n')
         if self.scripts['pre'] is not None:
-            ET.SubElement(device, 'pre-configuration-script').text = base64.b64encode(self.scripts['pre']).decode('ascii')
-        if self.configuration is not None:
-            merged = ET.Element('configuration', dict(self.configuration.attrib, operation='merge'))
-            merged.extend(copy.deepcopy(list(self.configuration)))
-            ET.SubElement(ET.SubElement(device, 'configuration'), 'config').append(merged)
+            lines.append(_leaf('  ', 'pre-configuration-script', base64.b64encode(self.scripts['pre']).decode('ascii')))
+        if configuration is not None:
+            # The one part given as XML: the configuration's elements, indented again (in place) under <configuration><config>.
+            merged = ET.Element('configuration', dict(configuration.attrib, operation='merge'))
+            merged.extend(configuration)
+            ET.indent(merged, '  ', level=3)
+            lines.append('  <configuration>\n    <config>\n      %s\n    </config>\n  </configuration>\n' % ET.tostring(merged, encoding='unicode'))
         if self.scripts['post'] is not None:
-            ET.SubElement(device, 'post-configuration-script').text = base64.b64encode(self.scripts['post']).decode('ascii')
-        ET.indent(device, '  ')
-        return device
+            lines.append(_leaf('  ', 'post-configuration-script', base64.b64encode(self.scripts['post']).decode('ascii')))
+        lines.append('</device>\n')
+        return lines
 
     def legacy(self, serial):
         """The legacy phone-home XML record for one serial number (serials are file-name safe: nothing to escape)."""
@@ -303,10 +323,9 @@ class HostRecords:
             info['boot-image'] = boot
         if self.scripts['pre'] is not None:
             info['pre-configuration-script'] = base64.b64encode(self.scripts['pre']).decode('ascii')
-        if self.configuration is not None:
+        if self.configuration_text is not None:
             info['configuration-handling'] = 'merge'
-            text = ET.tostring(self.configuration, encoding='unicode') + '\n'
-            info['configuration'] = base64.b64encode(text.encode('utf-8')).decode('ascii')
+            info['configuration'] = base64.b64encode(self.configuration_text.encode('utf-8')).decode('ascii')
         if self.scripts['post'] is not None:
             info['post-configuration-script'] = base64.b64encode(self.scripts['post']).decode('ascii')
         if self.vc:
@@ -374,3 +393,63 @@ def render_records(models, inputs_by_host):
     index = {'format': INDEX_FORMAT, 'devices': devices, 'hosts': host_index, 'servers': servers}
     files[INDEX_FILE] = (json.dumps(index, indent=1, sort_keys=True) + '\n').encode('utf-8')
     return files
+
+
+# --- what the records are rendered from ---------------------------------------------------------
+
+# Controller files whose contents the records carry (any other file the inventory names only has to be there).
+EMBEDDED_FILES = ('ztp_scripts.pre.local_path', 'ztp_scripts.post.local_path', 'ztp_phone_home.trust_anchor')
+
+
+def _names_files(spec):
+    return bool(spec.get('controller_file')) or any(_names_files(option) for option in spec.get('options', {}).values())
+
+
+# The variables that may name controller files.
+FILE_VARIABLES = tuple(name for name, spec in DATA_MODEL.items() if _names_files(spec))
+
+
+def renderer_version(*extra_files):
+    """A digest of the code that validates and renders the records (this module, the data model, extra_files, the versions of
+    Python and ansible-core, whose argument validation normalizes the data model's values)."""
+    digest = hashlib.sha256(('%s %s' % (platform.python_version(), ansible_version)).encode('ascii'))
+    for path in (_data_model.__file__, os.path.abspath(__file__)) + extra_files:
+        with open(path, 'rb') as stream:
+            digest.update(stream.read())
+    return digest.hexdigest()
+
+
+def inputs_digest(renderer, options, fleet_vars, controller_file, configuration):
+    """A digest of everything validation and rendering read, or None when the variables are not shaped as the data model says.
+
+    ``renderer`` is renderer_version(); ``options`` the task options that shape the records (JSON data);
+    ``fleet_vars`` every host's ztp_* variables as read. ``controller_file(directory, path, read)`` returns
+    (contents when read, else None; what is wrong with the file or None), as validation and rendering find it;
+    ``configuration(host, ztp_configuration)`` returns (text or None, problems) of a host's configuration as
+    rendered (a template may use any of the host's variables, so its output is what counts).
+    A run that fails never records its digest, so an equal digest means the inputs validated and rendered before.
+    """
+    digest = hashlib.sha256(renderer.encode('ascii'))
+    named = {}  # id(a variable's value) -> (the value, the controller files it names): a group variable is walked once
+    try:
+        digest.update(json.dumps([options, fleet_vars], sort_keys=True, separators=(',', ':'), default=repr).encode('utf-8'))
+        for host, variables in fleet_vars.items():
+            for name in FILE_VARIABLES:
+                value = variables.get(name)
+                if value is None:
+                    continue
+                if id(value) not in named or named[id(value)][0] is not value:
+                    named[id(value)] = (value, list(controller_files({name: value})))
+                for field, directory, path in named[id(value)][1]:
+                    content, error = controller_file(directory, check_type_path(path), field in EMBEDDED_FILES)
+                    digest.update(json.dumps([host, field, error, content and hashlib.sha256(content).hexdigest()]).encode('utf-8'))
+            given = variables.get('ztp_configuration')
+            # Every host but those that certainly get no record (their configuration is not rendered here).
+            if variables.get('ztp_bootstrap_method') != 'dhcp-ztp' and isinstance(given, dict):
+                if given.get('template') is not None:  # the path as the data model normalizes it: the same file
+                    given = dict(given, template=check_type_path(given['template']))
+                text, problems = configuration(host, given)
+                digest.update(json.dumps([host, text, [str(problem) for problem in problems]]).encode('utf-8'))
+    except (AttributeError, TypeError, ValueError):
+        return None  # validation says what is wrong
+    return digest.hexdigest()

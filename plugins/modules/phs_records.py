@@ -26,8 +26,15 @@ description:
     C(ztp_configuration.template) with that host's variables.
   - The records directory O(dest) is replaced atomically on the target (the phone-home server host)
     as a new version next to the old one, keeping the replaced version as a backup.
-    Nothing changes, and the task is not changed, when the records are the same; the action first sends
-    the SHA-256 digests of the records, and transfers the records only when they differ from those on the target.
+    Nothing changes, and the task is not changed, when the records are the same.
+  - A re-run with nothing changed writes nothing and does not even validate or render. The action takes a digest of
+    everything the records are rendered from (every host's C(ztp_*) variables as read, each phone-home host's configuration
+    as rendered, the contents of the scripts and trust anchors the records carry, whether every other controller file the
+    inventory names is there, the task's options and the code that renders); each version of O(dest) keeps a manifest
+    (C(.manifest.json)) with the digest it was written from and the inode, size, modification and change time of every
+    file. When the digests are equal and C(stat) finds every file as listed (none added, removed, edited, replaced,
+    chmod-ed or chown-ed since), the task ends there, unchanged. Otherwise the fleet is validated and rendered, and the
+    records are compared with those on the target; the same records with other inputs only get the manifest updated.
 author:
   - junos.ztp contributors (@junos-ztp)
 options:
@@ -65,10 +72,21 @@ options:
     type: path
   digests:
     description:
-      - Set by the action plugin to the SHA-256 digest of every rendered record (relative path to hex digest),
-        to compare with the records on the target without transferring them. Nothing is written.
+      - Set by the action plugin (in check mode without diff) to the SHA-256 digest of every rendered record (relative path
+        to hex digest), to compare with the records on the target without transferring them. Nothing is written.
         Do not set it yourself.
       - Mutually exclusive with O(src).
+    type: dict
+  inputs:
+    description:
+      - Set by the action plugin to the digest of everything the records are rendered from. Alone (without O(src) or
+        O(digests)) the module only tells whether the records on the target were written from these inputs and are
+        untouched since; with O(src) it is recorded in the new version's manifest. Do not set it yourself.
+    type: str
+  summary:
+    description:
+      - Set by the action plugin to what the run found (the hosts with and without records, validation warnings), recorded
+        in the manifest and returned again by a run with the same inputs. Do not set it yourself.
     type: dict
 attributes:
   action:
@@ -76,7 +94,7 @@ attributes:
     description: The rendering runs on the controller; the module only swaps the directory on the target.
   check_mode:
     support: full
-    description: Renders and compares (the records' content digests, then the records themselves in diff mode); writes nothing.
+    description: Checks the inputs' digest, then renders and compares (the records' content digests, or the records themselves in diff mode); writes nothing.
   diff_mode:
     support: full
     description: Shows the records that are added, removed or modified (the first 20 files in full).
@@ -85,7 +103,8 @@ attributes:
     platforms: posix
     description: The target is the phone-home server host (POSIX file system, symbolic links).
 notes:
-  - For 10,000 devices the task takes a few seconds, most of it reading, validating and rendering the fleet on the controller; see C(docs/performance.md).
+  - For 10,000 devices the first run takes a few seconds, most of it reading, validating and rendering the fleet on the controller;
+    a re-run with nothing changed about one second, most of it reading the fleet's variables; see C(docs/performance.md).
   - The server (role C(junos.ztp.phone_home_server)) reloads the records when O(dest) changes, without a restart.
 seealso:
   - module: junos.ztp.phs_status
@@ -131,6 +150,13 @@ skipped_hosts:
   type: list
   elements: str
   sample: [ams1-sw1]
+rendered:
+  description:
+    - Whether the fleet was validated and the records rendered. V(false) when the records on the target were written from
+      the very same inputs and nobody touched them since, so that nothing else was done.
+  returned: always
+  type: bool
+  sample: false
 added:
   description: Files (relative to O(dest)) that are new.
   returned: always
@@ -175,15 +201,7 @@ problems:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import (
-    VersionedDirError,
-    compare,
-    current,
-    digests,
-    tree_digests,
-    unpack,
-    write_version,
-)
+from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import Current, VersionedDirError, digests, unpack
 
 DIFF_FILES = 20
 
@@ -208,6 +226,40 @@ def _diff(existing, new, changes):
     return entries
 
 
+def _count_records(paths):
+    return sum(1 for path in paths if path.endswith('.xml'))
+
+
+def _unchanged(module, current, inputs):
+    """The result when the records on the target were written from these very inputs and nobody touched them since, else None.
+
+    What that run found is recorded with them: the hosts, and the warnings validation gave, which are given again.
+    """
+    state = current.state
+    if not isinstance(state, dict) or state.get('inputs') != inputs:
+        return None
+    summary = state.get('summary') or {}
+    for warning in summary.get('warnings') or []:
+        module.warn(warning)
+    return dict(changed=False, unchanged=True, added=[], removed=[], modified=[], records=_count_records(current.files),
+                hosts=summary.get('hosts', []), skipped_hosts=summary.get('skipped_hosts', []))
+
+
+def _write(module, current):
+    """Compare the rendered records (or their digests) with those on the target; replace the directory when they differ."""
+    params = module.params
+    new = None if params['src'] is None else _read_records(params['src'])
+    new_digests = params['digests'] if new is None else digests(new)
+    changes = current.changes(new_digests)
+    result = dict(changes, changed=any(changes.values()), records=_count_records(new_digests))
+    if new is not None and module._diff and result['changed']:
+        result['diff'] = _diff(current.version, new, changes)
+    if new is not None and not module.check_mode:
+        state = {'inputs': params['inputs'], 'summary': params['summary'] or {}}
+        result.update(current.update(new, result['changed'], state, keep=params['keep_backups'], group=params['group']))
+    return result
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -217,27 +269,25 @@ def main():
             'group': {'type': 'str'},
             'src': {'type': 'path'},
             'digests': {'type': 'dict'},
+            'inputs': {'type': 'str'},
+            'summary': {'type': 'dict'},
         },
         mutually_exclusive=[('src', 'digests')],
         supports_check_mode=True,
     )
-    if not module.params['src'] and module.params['digests'] is None:
-        module.fail_json(msg='junos.ztp.phs_records runs through its action plugin, which renders the records; src or digests is set by it')
-    dest = module.params['dest']
+    params = module.params
+    if not params['src'] and params['digests'] is None and not params['inputs']:
+        module.fail_json(msg='junos.ztp.phs_records runs through its action plugin, which renders the records; src, digests or inputs is set by it')
+    dest = params['dest']
     try:
-        existing = current(dest)
-        new = None if module.params['src'] is None else _read_records(module.params['src'])
-        new_digests = module.params['digests'] if new is None else digests(new)
-        changes = compare(tree_digests(existing) if existing else {}, new_digests)
-        result = dict(changes, records_dir=dest, changed=any(changes.values()),
-                      records=sum(1 for path in new_digests if path.endswith('.xml')))
-        if new is not None and module._diff and result['changed']:
-            result['diff'] = _diff(existing, new, changes)
-        if new is not None and result['changed'] and not module.check_mode:
-            result.update(write_version(dest, new, keep=module.params['keep_backups'], group=module.params['group']))
+        current = Current(dest)
+        if not params['src'] and params['digests'] is None:
+            result = _unchanged(module, current, params['inputs']) or dict(changed=False, unchanged=False)
+        else:
+            result = _write(module, current)
     except (OSError, ValueError, VersionedDirError) as exc:
         module.fail_json(msg='cannot write the records directory %s: %s' % (dest, exc))
-    module.exit_json(**result)
+    module.exit_json(records_dir=dest, **result)
 
 
 if __name__ == '__main__':
