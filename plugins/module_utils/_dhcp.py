@@ -99,6 +99,7 @@ _SAFE_HOSTNAME = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$')
 _SAFE_SERIAL = re.compile(r'^[A-Za-z0-9-]+$')
 _SAFE_MODEL = re.compile(r'^[a-z0-9][a-z0-9.+-]*$')
 _PROXY = re.compile(r'^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(?P<port>\d{1,5})$')
+_COLON_MAC = re.compile(r'^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$')
 _DUID = re.compile(r'^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){2,129}$')
 
 
@@ -222,6 +223,8 @@ def _ip(text):
 
 def _mac(text, plus=0):
     """A MAC address (already validated by the data model) as lower-case colon-separated hex, plus an offset."""
+    if not plus and _COLON_MAC.match(text):
+        return text.lower()
     parts = re.split(r'[:.-]', text)
     width = {6: 2, 3: 4, 2: 6, 1: 12}[len(parts)]  # aa:bb:cc:dd:ee:ff, aabb.ccdd.eeff, aabbcc-ddeeff, aabbccddeeff
     digits = '%012x' % (int(''.join(part.zfill(width) for part in parts), 16) + plus)
