@@ -244,6 +244,10 @@ class Problem:
     def __repr__(self):
         return 'Problem(%r, %r, %r)' % (self.host, self.field, self.message)
 
+    def for_host(self, host):
+        """The same problem found on a value another host shares (a group variable), named for that host."""
+        return self if host == self.host else Problem(host, self.field, self.message)
+
 
 class MissingLibraryError(Exception):
     """A Python library junos.ztp needs on the controller is not installed: not an inventory problem of any host."""
@@ -502,7 +506,7 @@ def validate_host(host, host_vars, shared=None, warnings=None):
             continue
         field_problems, normalized[field] = _once(shared, field, value, _checked, host, field, spec, value)
         if field_problems:
-            problems.extend(_for_host(host, field_problems))
+            problems.extend(problem.for_host(host) for problem in field_problems)
     problems.extend(_unknown_variable_problems(host, host_vars, normalized['ztp_extra_variables'] or [], warnings))
     problems.extend(_cross_field_problems(host, normalized, host_vars.get('ztp_members') is not None, shared))
     return normalized, problems
@@ -515,11 +519,6 @@ def _once(shared, name, value, compute, *args):
     if entry is None or entry[0] is not value:
         entry = shared[(name, id(value))] = (value, compute(*args))
     return entry[1]
-
-
-def _for_host(host, problems):
-    """The problems found on a value shared with other hosts, named for this host."""
-    return [problem if problem.host == host else Problem(host, problem.field, problem.message) for problem in problems]
 
 
 def _unknown_variable_problems(host, host_vars, extra_variables, warnings):
@@ -540,12 +539,12 @@ def _unknown_variable_problems(host, host_vars, extra_variables, warnings):
 
 
 # Forms netaddr certainly accepts, recognised without it (it costs ~20 us a value); anything else is netaddr's to judge.
-_PLAIN_IPV4 = re.compile(r'(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])')
+PLAIN_IPV4 = re.compile(r'(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])')
 _PLAIN_MAC = re.compile(r'[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}')
 
 
 def _is_ip(text):
-    if isinstance(text, str) and _PLAIN_IPV4.fullmatch(text):
+    if isinstance(text, str) and PLAIN_IPV4.fullmatch(text):
         return True
     try:
         netaddr.IPAddress(text)
@@ -716,13 +715,13 @@ def _cross_field_problems(host, model, members_given, shared):
         problems.append(Problem(host, 'ztp_member_detection_timeout', 'must be a positive number of seconds'))
     software, configuration, method = model['ztp_software'], model['ztp_configuration'], model['ztp_bootstrap_method']
     if software:
-        problems.extend(_for_host(host, _once(shared, 'ztp_software images', software, _image_problems, host, software)))
+        problems.extend(problem.for_host(host) for problem in _once(shared, 'ztp_software images', software, _image_problems, host, software))
         problems.extend(_model_problems(host, software, members, shared))
     if configuration:
-        problems.extend(_for_host(host, _once(shared, 'ztp_configuration ' + str(method), configuration,
-                                              _configuration_problems, host, configuration, method)))
+        problems.extend(problem.for_host(host) for problem in _once(shared, 'ztp_configuration ' + str(method), configuration,
+                                              _configuration_problems, host, configuration, method))
     if model['ztp_scripts']:
-        problems.extend(_for_host(host, _once(shared, 'ztp_scripts', model['ztp_scripts'], _script_problems, host, model['ztp_scripts'])))
+        problems.extend(problem.for_host(host) for problem in _once(shared, 'ztp_scripts', model['ztp_scripts'], _script_problems, host, model['ztp_scripts']))
     if method == 'dhcp-ztp' and topology != 'none':
         problems.append(Problem(host, 'ztp_bootstrap_method', 'dhcp-ztp does not support a Virtual Chassis (ztp_topology: %s); use phone-home' % topology))
     management = model['ztp_management'] or {}
@@ -733,7 +732,7 @@ def _cross_field_problems(host, model, members_given, shared):
     for field, check in (('ztp_file_server', _file_server_problems), ('ztp_dhcp_options', _dhcp_options_problems),
                          ('ztp_phone_home', _phone_home_problems)):
         if model[field]:
-            problems.extend(_for_host(host, _once(shared, field + ' rules', model[field], check, host, model[field])))
+            problems.extend(problem.for_host(host) for problem in _once(shared, field + ' rules', model[field], check, host, model[field]))
     return problems
 
 

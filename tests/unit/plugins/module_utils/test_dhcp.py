@@ -352,3 +352,17 @@ def test_mac_addresses_are_written_one_way(text, plus, expected):
     from ansible_collections.junos.ztp.plugins.module_utils._dhcp import _mac
 
     assert _mac(text, plus) == expected
+
+
+@pytest.mark.parametrize('text', ['10.0.0.1', '0.0.0.0', '255.255.255.255', '192.0.2.10', '2001:db8::1', '010.0.0.1', '10.0.0', 'nope'])
+def test_addresses_parse_as_netaddr_parses_them(text):
+    import netaddr
+
+    from ansible_collections.junos.ztp.plugins.module_utils._dhcp import _ip
+
+    try:
+        expected = netaddr.IPAddress(text)
+    except (netaddr.AddrFormatError, ValueError):
+        expected = None
+    parsed = _ip(text)
+    assert parsed == expected and (parsed is None or (parsed.version, str(parsed)) == (expected.version, str(expected)))
