@@ -339,20 +339,17 @@ def _plain_check(spec):
 
 def _plain_mapping_check(options):
     known = frozenset(options)
-    fields = [(key, _plain_check(option), option.get('required'), _default(option)) for key, option in options.items()]
+    required = [key for key, option in options.items() if option.get('required')]
+    defaults = {key: _default(option) for key, option in options.items()}
+    field_checks = {key: _plain_check(option) for key, option in options.items()}
 
     def check(value):
-        if type(value) is not dict or not value.keys() <= known:
+        if type(value) is not dict or not value.keys() <= known or any(value.get(key) is None for key in required):
             raise _NotPlain
-        normalized = {}
-        for key, check_field, required, default in fields:
-            field_value = value.get(key)
-            if field_value is None:
-                if required:
-                    raise _NotPlain
-                normalized[key] = default
-            else:
-                normalized[key] = check_field(field_value)
+        normalized = defaults.copy()
+        for key, item in value.items():
+            if item is not None:
+                normalized[key] = field_checks[key](item)
         return normalized
     return check
 
@@ -504,7 +501,10 @@ def validate_host(host, host_vars, shared=None, warnings=None):
                 problems.append(Problem(host, field, 'is required'))
             normalized[field] = _default(spec)
             continue
-        field_problems, normalized[field] = _once(shared, field, value, _checked, host, field, spec, value)
+        entry = shared.get((field, id(value)))  # _once, inlined: this runs for every field of every host
+        if entry is None or entry[0] is not value:
+            entry = shared[(field, id(value))] = (value, _checked(host, field, spec, value))
+        field_problems, normalized[field] = entry[1]
         if field_problems:
             problems.extend(problem.for_host(host) for problem in field_problems)
     problems.extend(_unknown_variable_problems(host, host_vars, normalized['ztp_extra_variables'] or [], warnings))
@@ -707,7 +707,7 @@ def junos_xml_problems(text):
 
 
 def _cross_field_problems(host, model, members_given, shared):
-    """The rules that tie fields together. A check of one field's value alone runs once per value object (``_once``)."""
+    """The rules that tie fields together. A check of one field's value alone runs once per value object (``_shared_problems``)."""
     topology = model['ztp_topology']
     members = model['ztp_members'] or []
     problems = _member_problems(host, topology, model['ztp_provisioning_mode'], members, members_given)
@@ -715,13 +715,12 @@ def _cross_field_problems(host, model, members_given, shared):
         problems.append(Problem(host, 'ztp_member_detection_timeout', 'must be a positive number of seconds'))
     software, configuration, method = model['ztp_software'], model['ztp_configuration'], model['ztp_bootstrap_method']
     if software:
-        problems.extend(problem.for_host(host) for problem in _once(shared, 'ztp_software images', software, _image_problems, host, software))
+        problems.extend(_shared_problems(shared, host, 'ztp_software images', software, _image_problems))
         problems.extend(_model_problems(host, software, members, shared))
     if configuration:
-        problems.extend(problem.for_host(host) for problem in _once(shared, 'ztp_configuration ' + str(method), configuration,
-                                              _configuration_problems, host, configuration, method))
+        problems.extend(_shared_problems(shared, host, 'ztp_configuration ' + str(method), configuration, _configuration_problems, method))
     if model['ztp_scripts']:
-        problems.extend(problem.for_host(host) for problem in _once(shared, 'ztp_scripts', model['ztp_scripts'], _script_problems, host, model['ztp_scripts']))
+        problems.extend(_shared_problems(shared, host, 'ztp_scripts', model['ztp_scripts'], _script_problems))
     if method == 'dhcp-ztp' and topology != 'none':
         problems.append(Problem(host, 'ztp_bootstrap_method', 'dhcp-ztp does not support a Virtual Chassis (ztp_topology: %s); use phone-home' % topology))
     management = model['ztp_management'] or {}
@@ -732,8 +731,14 @@ def _cross_field_problems(host, model, members_given, shared):
     for field, check in (('ztp_file_server', _file_server_problems), ('ztp_dhcp_options', _dhcp_options_problems),
                          ('ztp_phone_home', _phone_home_problems)):
         if model[field]:
-            problems.extend(problem.for_host(host) for problem in _once(shared, field + ' rules', model[field], check, host, model[field]))
+            problems.extend(_shared_problems(shared, host, field + ' rules', model[field], check))
     return problems
+
+
+def _shared_problems(shared, host, name, value, check, *args):
+    """check(host, value, *args), once per value object (see ``_once``), its problems named for this host."""
+    found = _once(shared, name, value, check, host, value, *args)
+    return [problem.for_host(host) for problem in found] if found else ()
 
 
 def _script_problems(host, scripts):

@@ -76,6 +76,7 @@ class _InventoryVariables:
     def __init__(self, variable_manager, names, prefix):
         self._manager = variable_manager
         self._inventory = variable_manager._inventory
+        self._hosts = self._inventory.hosts
         self._loader = variable_manager._loader
         self._names = names
         self._prefix = prefix
@@ -108,7 +109,7 @@ class _InventoryVariables:
         }
 
     def variables(self, host_name):
-        host = self._inventory.get_host(host_name)
+        host = self._hosts.get(host_name) or self._inventory.get_host(host_name)  # get_host untags the name first: slower
         key = tuple(group.name for group in host.get_groups())
         if key not in self._by_groups:
             groups = sort_groups([group for group in host.get_groups() if group.name != 'all'])
