@@ -107,3 +107,22 @@ all:
     assert fast['sw2']['ztp_management']['hostname'] == 'sw2'
     assert fast['sw1']['ztp_members'] == [{'serial_number': 'SW1X'}]
     assert fast['sw1']['ztp_dhcp_options']['proxy'] == '192.0.2.30:3128' and fast['sw2']['ztp_dhcp_options']['proxy'] == '192.0.2.31:3128'
+
+
+def test_vars_plugins_are_asked_per_host_only_where_a_host_vars_directory_exists(tmp_path, layered_inventory):
+    """Without host_vars/ beside the inventory or the playbook, host_group_vars finds nothing for any host: the per-host calls are skipped."""
+    from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import _InventoryVariables
+
+    (tmp_path / 'plain').mkdir()
+    (tmp_path / 'plain' / 'hosts.yml').write_text('all: {hosts: {sw1: {ztp_topology: none}}}\n')
+    for source, expected in ((tmp_path / 'plain' / 'hosts.yml', False), (layered_inventory, True)):
+        loader = DataLoader()
+        loader.set_basedir(str(source.parent))
+        manager = VariableManager(loader, InventoryManager(loader, sources=[str(source)]))
+        assert _InventoryVariables(manager, frozenset(NAMES), None)._host_plugins_may_find() is expected
+    (tmp_path / 'playbooks' / 'host_vars').mkdir(parents=True)  # a host_vars/ beside the playbook counts too
+    loader = DataLoader()
+    loader.set_basedir(str(tmp_path / 'playbooks'))
+    manager = VariableManager(loader, InventoryManager(loader, sources=[str(tmp_path / 'plain' / 'hosts.yml')]))
+    manager.safe_basedir = True  # as ansible-playbook sets it
+    assert _InventoryVariables(manager, frozenset(NAMES), None)._host_plugins_may_find() is True
