@@ -290,7 +290,7 @@ def _plain_text_check(spec):
     expands = spec.get('type') == 'path'  # Ansible's path type expands ~ and $VARIABLES
 
     def check(value):
-        if type(value) is not str or not value or control.search(value) or (ascii_only and not value.isascii()) \
+        if not isinstance(value, str) or not value or control.search(value) or (ascii_only and not value.isascii()) \
                 or (pattern is not None and not pattern.fullmatch(value)) or (expands and ('$' in value or value.startswith('~'))):
             raise _NotPlain
         return value
@@ -315,7 +315,7 @@ def _plain_check(spec):
         native = _NATIVE_TYPES.get(kind)
 
         def check(value):
-            if type(value) is not native or value not in choices:
+            if not _is_native(value, native) or value not in choices:
                 raise _NotPlain
             return value
         return check
@@ -325,16 +325,21 @@ def _plain_check(spec):
         native = _NATIVE_TYPES.get(kind)
 
         def check(value):
-            if native is None or type(value) is not native:
+            if native is None or not _is_native(value, native):
                 raise _NotPlain
             return value
         return check
 
     def check_list(value):
-        if type(value) is not list or element is None:
+        if not isinstance(value, list) or element is None:
             raise _NotPlain
         return [element(item) for item in value]
     return check_list
+
+
+def _is_native(value, native):
+    """Whether a value is already of its spec's type (a bool is an int, but not an acceptable one)."""
+    return isinstance(value, native) and isinstance(value, bool) == (native is bool)
 
 
 def _plain_mapping_check(options):
@@ -344,7 +349,7 @@ def _plain_mapping_check(options):
     field_checks = {key: _plain_check(option) for key, option in options.items()}
 
     def check(value):
-        if type(value) is not dict or not value.keys() <= known or any(value.get(key) is None for key in required):
+        if not isinstance(value, dict) or not value.keys() <= known or any(value.get(key) is None for key in required):
             raise _NotPlain
         normalized = defaults.copy()
         for key, item in value.items():
@@ -441,8 +446,7 @@ def _leaf(spec, value):
     native = _NATIVE_TYPES.get(kind)
     # Values already of their type need no coercion; only choices are left to check. This keeps a
     # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call). (A bool is an int, but not an acceptable one.)
-    if native is not None and isinstance(value, native) and isinstance(value, bool) == (native is bool) \
-            and value in spec.get('choices', (value,)):
+    if native is not None and _is_native(value, native) and value in spec.get('choices', (value,)):
         messages, normalized = [], value
     else:
         loose = _loose_type_message(kind, value)

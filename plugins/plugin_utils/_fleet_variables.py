@@ -126,8 +126,9 @@ class _InventoryVariables:
         manager = self._manager
         # Most layers are empty for most hosts: merged only when they hold something asked for.
         plugins = (self._plugins_inventory([host]), self._plugins_play([host])) if self._host_plugins_may_find() else ()
-        for layer in (self._host_variables(host),) + plugins + (self._facts(host_name), manager._vars_cache.get(host_name),
-                                                               manager._nonpersistent_fact_cache.get(host_name), manager.extra_vars):
+        layers = (self._host_variables(host), *plugins, self._facts(host_name), manager._vars_cache.get(host_name),
+                  manager._nonpersistent_fact_cache.get(host_name), manager.extra_vars)
+        for layer in layers:
             picked = self._pick(layer) if layer else None
             if picked:
                 data = combine_vars(data, picked)
