@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import functools
 import re
 import xml.etree.ElementTree as ET
 
@@ -223,6 +224,7 @@ HOST_VARIABLES = tuple(DATA_MODEL)
 VARIABLE_PREFIX = 'ztp_'  # any other host variable named so is taken for a typo (see ztp_extra_variables)
 
 _HEX = re.compile(r'[0-9a-fA-F]+')
+_URL = re.compile(r'^(https?|ftp|tftp)://[^/\s]+')
 
 
 class Problem:
@@ -241,6 +243,10 @@ class Problem:
 
     def __repr__(self):
         return 'Problem(%r, %r, %r)' % (self.host, self.field, self.message)
+
+    def for_host(self, host):
+        """The same problem found on a value another host shares (a group variable), named for that host."""
+        return self if host == self.host else Problem(host, self.field, self.message)
 
 
 class MissingLibraryError(Exception):
@@ -265,6 +271,100 @@ class InventoryError(Exception):
 
 
 ELEMENT_RULES = ('ascii', 'pattern', 'pattern_description', 'choices')
+
+
+@functools.lru_cache(maxsize=None)
+def _pattern(text):
+    return re.compile(text)
+
+
+class _NotPlain(Exception):
+    """A value the fast path does not vouch for: the full path (``_schema_problems``) decides, naming every problem."""
+
+
+def _plain_text_check(spec):
+    """A check of text that needs no coercion and breaks no text rule; the value is then its own normalized form."""
+    control = _CONTROL_CHARACTER_MULTILINE if spec.get('multiline') else _CONTROL_CHARACTER
+    ascii_only = spec.get('ascii')
+    pattern = _pattern(spec['pattern']) if spec.get('pattern') else None
+    expands = spec.get('type') == 'path'  # Ansible's path type expands ~ and $VARIABLES
+
+    def check(value):
+        if not isinstance(value, str) or not value or control.search(value) or (ascii_only and not value.isascii()) \
+                or (pattern is not None and not pattern.fullmatch(value)) or (expands and ('$' in value or value.startswith('~'))):
+            raise _NotPlain
+        return value
+    return check
+
+
+def _plain_check(spec):
+    """check(value) -> the normalized value, exactly what ``_schema_problems`` gives a value it finds no problem with; raises
+    _NotPlain for anything else (a value with a problem, or one that needs coercion). Built once per spec: a fleet runs it
+    for every host."""
+    kind = spec.get('type')
+    if kind == 'dict' and 'options' in spec:
+        return _plain_mapping_check(spec['options'])
+    if kind == 'list' and 'options' in spec:
+        element = _plain_mapping_check(spec['options'])
+    elif kind == 'list' and spec.get('elements') in _NATIVE_TYPES:
+        element = _plain_check(dict({key: spec[key] for key in ELEMENT_RULES if key in spec}, type=spec['elements']))
+    elif kind == 'list':
+        element = None
+    elif 'choices' in spec:
+        choices = set(spec['choices'])
+        native = _NATIVE_TYPES.get(kind)
+
+        def check(value):
+            if not _is_native(value, native) or value not in choices:
+                raise _NotPlain
+            return value
+        return check
+    elif kind in _TEXT_TYPES:
+        return _plain_text_check(spec)
+    else:
+        native = _NATIVE_TYPES.get(kind)
+
+        def check(value):
+            if native is None or not _is_native(value, native):
+                raise _NotPlain
+            return value
+        return check
+
+    def check_list(value):
+        if not isinstance(value, list) or element is None:
+            raise _NotPlain
+        return [element(item) for item in value]
+    return check_list
+
+
+def _is_native(value, native):
+    """Whether a value is already of its spec's type (a bool is an int, but not an acceptable one)."""
+    return isinstance(value, native) and isinstance(value, bool) == (native is bool)
+
+
+def _plain_mapping_check(options):
+    known = frozenset(options)
+    required = [key for key, option in options.items() if option.get('required')]
+    defaults = {key: _default(option) for key, option in options.items()}
+    field_checks = {key: _plain_check(option) for key, option in options.items()}
+
+    def check(value):
+        if not isinstance(value, dict) or not value.keys() <= known or any(value.get(key) is None for key in required):
+            raise _NotPlain
+        normalized = defaults.copy()
+        for key, item in value.items():
+            if item is not None:
+                normalized[key] = field_checks[key](item)
+        return normalized
+    return check
+
+
+def _checked(host, field, spec, value):
+    """(problems, normalized value) of one host variable: the fast path for a well-formed value, else the full path."""
+    try:
+        return [], _PLAIN_CHECKS[field](value)
+    except _NotPlain:
+        return _schema_problems(host, field, spec, value)
 
 
 def _schema_problems(host, field, spec, value):
@@ -304,7 +404,7 @@ _NATIVE_TYPES = {'str': str, 'int': int, 'bool': bool}
 _TEXT_TYPES = ('str', 'path')
 # C0 and C1 control characters and DEL; a value ending in a newline would land in file names and DHCP text.
 _CONTROL_CHARACTER = re.compile('[\x00-\x1f\x7f-\x9f]')
-_MULTILINE_WHITESPACE = '\t\n\r'
+_CONTROL_CHARACTER_MULTILINE = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]')  # the above but tab, newline and return
 _UNQUOTED_YAML = {
     bool: 'YAML reads unquoted yes, no, true, false, on and off as booleans; quote the value',
     int: 'YAML reads unquoted digits as a number (a leading 0 can even make it octal: 012345 becomes 5349); quote the value',
@@ -321,6 +421,8 @@ def _loose_type_message(kind, value):
         # The first match: bool is also an int (and templated values may be subclasses).
         reason = next(text for kind_of_value, text in _UNQUOTED_YAML.items() if isinstance(value, kind_of_value))
         return 'must be text, got the %s %r: %s' % (what, value, reason)
+    if kind in _TEXT_TYPES and isinstance(value, (list, dict)):
+        return 'must be text, got a %s' % ('list' if isinstance(value, list) else 'mapping')
     return None
 
 
@@ -328,12 +430,12 @@ def _text_messages(spec, text):
     """What is wrong with a text value: empty, control characters, or not matching the spec's pattern."""
     if not text:
         return ['is empty']
-    control = _CONTROL_CHARACTER.search(text.translate({ord(c): None for c in _MULTILINE_WHITESPACE}) if spec.get('multiline') else text)
+    control = (_CONTROL_CHARACTER_MULTILINE if spec.get('multiline') else _CONTROL_CHARACTER).search(text)
     if control:
         return ['contains the control character %r; remove it (a trailing newline often comes from a YAML block scalar)' % control.group()]
     if spec.get('ascii') and not text.isascii():
         return ['must be ASCII (DHCP options and the device carry it as ASCII), got %r' % text]
-    if spec.get('pattern') and not re.fullmatch(spec['pattern'], text):
+    if spec.get('pattern') and not _pattern(spec['pattern']).fullmatch(text):
         return ['must be %s, got %r' % (spec['pattern_description'], text)]
     return []
 
@@ -344,8 +446,7 @@ def _leaf(spec, value):
     native = _NATIVE_TYPES.get(kind)
     # Values already of their type need no coercion; only choices are left to check. This keeps a
     # 10,000-host fleet fast (ArgumentSpecValidator costs ~50 us a call). (A bool is an int, but not an acceptable one.)
-    if native is not None and isinstance(value, native) and isinstance(value, bool) == (native is bool) \
-            and value in spec.get('choices', (value,)):
+    if native is not None and _is_native(value, native) and value in spec.get('choices', (value,)):
         messages, normalized = [], value
     else:
         loose = _loose_type_message(kind, value)
@@ -404,14 +505,24 @@ def validate_host(host, host_vars, shared=None, warnings=None):
                 problems.append(Problem(host, field, 'is required'))
             normalized[field] = _default(spec)
             continue
-        key = (field, id(value))
-        if key not in shared or shared[key][0] is not value:
-            shared[key] = (value,) + _schema_problems(host, field, spec, value)
-        field_problems, normalized[field] = shared[key][1:]
-        problems.extend(Problem(host, problem.field, problem.message) for problem in field_problems)
+        entry = shared.get((field, id(value)))  # _once, inlined: this runs for every field of every host
+        if entry is None or entry[0] is not value:
+            entry = shared[(field, id(value))] = (value, _checked(host, field, spec, value))
+        field_problems, normalized[field] = entry[1]
+        if field_problems:
+            problems.extend(problem.for_host(host) for problem in field_problems)
     problems.extend(_unknown_variable_problems(host, host_vars, normalized['ztp_extra_variables'] or [], warnings))
-    problems.extend(_cross_field_problems(host, normalized, members_given=host_vars.get('ztp_members') is not None))
+    problems.extend(_cross_field_problems(host, normalized, host_vars.get('ztp_members') is not None, shared))
     return normalized, problems
+
+
+def _once(shared, name, value, compute, *args):
+    """compute(*args), once per value object: a group variable reaches every host of the group as the same object. The object is
+    kept in the memo too, so a freed object's reused id is never taken for it."""
+    entry = shared.get((name, id(value)))
+    if entry is None or entry[0] is not value:
+        entry = shared[(name, id(value))] = (value, compute(*args))
+    return entry[1]
 
 
 def _unknown_variable_problems(host, host_vars, extra_variables, warnings):
@@ -431,7 +542,14 @@ def _unknown_variable_problems(host, host_vars, extra_variables, warnings):
     return problems
 
 
+# Forms netaddr certainly accepts, recognised without it (it costs ~20 us a value); anything else is netaddr's to judge.
+PLAIN_IPV4 = re.compile(r'(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])')
+_PLAIN_MAC = re.compile(r'[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}')
+
+
 def _is_ip(text):
+    if isinstance(text, str) and PLAIN_IPV4.fullmatch(text):
+        return True
     try:
         netaddr.IPAddress(text)
     except (netaddr.AddrFormatError, ValueError, TypeError):
@@ -440,6 +558,8 @@ def _is_ip(text):
 
 
 def _is_mac(text):
+    if isinstance(text, str) and _PLAIN_MAC.fullmatch(text):
+        return True
     try:
         netaddr.EUI(text)
     except (netaddr.AddrFormatError, ValueError, TypeError):
@@ -451,7 +571,7 @@ def _url_problems(host, field, url):
     problems = []
     if len(url) > MAX_URL_LENGTH:
         problems.append(Problem(host, field, 'is %d characters long; devices accept at most %d' % (len(url), MAX_URL_LENGTH)))
-    if not re.match(r'^(https?|ftp|tftp)://[^/\s]+', url):
+    if not _URL.match(url):
         problems.append(Problem(host, field, 'must be an http, https, ftp or tftp URL, got %r' % url))
     return problems
 
@@ -509,7 +629,7 @@ def _member_problems(host, topology, mode, members, members_given):
     return problems
 
 
-def _software_problems(host, software, members):
+def _image_problems(host, software):
     problems = []
     for index, image in enumerate(software['images'] or []):
         path = 'ztp_software.images[%d]' % index
@@ -520,10 +640,18 @@ def _software_problems(host, software, members):
                 problems.append(Problem(host, '%s.%s' % (path, algorithm), 'must be %d hex digits, got %r' % (length, value)))
         if not any(image.get(algorithm) for algorithm in CHECKSUM_LENGTHS):
             problems.append(Problem(host, path, 'needs a checksum (sha256 preferred, md5 or sha1 accepted)'))
+    return problems
+
+
+def _model_problems(host, software, members, shared):
+    problems = []
+    matched = _once(shared, 'ztp_software models', software, dict)  # model -> whether an image matches it
     for index, member in enumerate(members):
-        if member.get('model') and image_for_model(software, member['model']) is None:
-            problems.append(Problem(host, 'ztp_members[%d].model' % index,
-                                    'no image in ztp_software.images matches model %s' % member['model']))
+        model = member.get('model')
+        if model and model not in matched:
+            matched[model] = image_for_model(software, model) is not None
+        if model and not matched[model]:
+            problems.append(Problem(host, 'ztp_members[%d].model' % index, 'no image in ztp_software.images matches model %s' % model))
     return problems
 
 
@@ -582,38 +710,65 @@ def junos_xml_problems(text):
     return []
 
 
-def _cross_field_problems(host, model, members_given):
+def _cross_field_problems(host, model, members_given, shared):
+    """The rules that tie fields together. A check of one field's value alone runs once per value object (``_shared_problems``)."""
     topology = model['ztp_topology']
     members = model['ztp_members'] or []
     problems = _member_problems(host, topology, model['ztp_provisioning_mode'], members, members_given)
     if (model['ztp_member_detection_timeout'] or 1) <= 0:
         problems.append(Problem(host, 'ztp_member_detection_timeout', 'must be a positive number of seconds'))
-    if model['ztp_software']:
-        problems.extend(_software_problems(host, model['ztp_software'], members))
-    if model['ztp_configuration']:
-        problems.extend(_configuration_problems(host, model['ztp_configuration'], model['ztp_bootstrap_method']))
-    for stage in ('pre', 'post'):
-        script = (model['ztp_scripts'] or {}).get(stage)
-        if script:
-            problems.extend(_source_problems(host, 'ztp_scripts.%s' % stage, script))
-    if model['ztp_bootstrap_method'] == 'dhcp-ztp' and topology != 'none':
+    software, configuration, method = model['ztp_software'], model['ztp_configuration'], model['ztp_bootstrap_method']
+    if software:
+        problems.extend(_shared_problems(shared, host, 'ztp_software images', software, _image_problems))
+        problems.extend(_model_problems(host, software, members, shared))
+    if configuration:
+        problems.extend(_shared_problems(shared, host, 'ztp_configuration ' + str(method), configuration, _configuration_problems, method))
+    if model['ztp_scripts']:
+        problems.extend(_shared_problems(shared, host, 'ztp_scripts', model['ztp_scripts'], _script_problems))
+    if method == 'dhcp-ztp' and topology != 'none':
         problems.append(Problem(host, 'ztp_bootstrap_method', 'dhcp-ztp does not support a Virtual Chassis (ztp_topology: %s); use phone-home' % topology))
     management = model['ztp_management'] or {}
     for key in ('ipv4_address', 'ipv6_address'):
         address = management.get(key)
         if address and not _is_ip(address):
             problems.append(Problem(host, 'ztp_management.%s' % key, 'is not an IP address: %r' % address))
-    file_server = model['ztp_file_server']
-    if file_server and file_server['address'] and not _is_ip(file_server['address']):
-        problems.append(Problem(host, 'ztp_file_server.address', 'must be an IP address (devices do not resolve names), got %r' % file_server['address']))
-    for key in ('ntp_servers', 'syslog_servers'):
-        for index, address in enumerate((model['ztp_dhcp_options'] or {}).get(key) or []):
-            if not _is_ip(address):
-                problems.append(Problem(host, 'ztp_dhcp_options.%s[%d]' % (key, index), 'is not an IP address: %r' % address))
-    phone_home = model['ztp_phone_home']
-    if phone_home and phone_home['server_url'] and not phone_home['server_url'].startswith('https://'):
+    for field, check in (('ztp_file_server', _file_server_problems), ('ztp_dhcp_options', _dhcp_options_problems),
+                         ('ztp_phone_home', _phone_home_problems)):
+        if model[field]:
+            problems.extend(_shared_problems(shared, host, field + ' rules', model[field], check))
+    return problems
+
+
+def _shared_problems(shared, host, name, value, check, *args):
+    """check(host, value, *args), once per value object (see ``_once``), its problems named for this host."""
+    found = _once(shared, name, value, check, host, value, *args)
+    return [problem.for_host(host) for problem in found] if found else ()
+
+
+def _script_problems(host, scripts):
+    problems = []
+    for stage in ('pre', 'post'):
+        if scripts.get(stage):
+            problems.extend(_source_problems(host, 'ztp_scripts.%s' % stage, scripts[stage]))
+    return problems
+
+
+def _file_server_problems(host, file_server):
+    if file_server['address'] and not _is_ip(file_server['address']):
+        return [Problem(host, 'ztp_file_server.address', 'must be an IP address (devices do not resolve names), got %r' % file_server['address'])]
+    return []
+
+
+def _dhcp_options_problems(host, dhcp_options):
+    return [Problem(host, 'ztp_dhcp_options.%s[%d]' % (key, index), 'is not an IP address: %r' % address)
+            for key in ('ntp_servers', 'syslog_servers') for index, address in enumerate(dhcp_options.get(key) or []) if not _is_ip(address)]
+
+
+def _phone_home_problems(host, phone_home):
+    problems = []
+    if phone_home['server_url'] and not phone_home['server_url'].startswith('https://'):
         problems.append(Problem(host, 'ztp_phone_home.server_url', 'must be an https:// URL, got %r' % phone_home['server_url']))
-    for index, url in enumerate((phone_home or {}).get('backup_server_urls') or []):
+    for index, url in enumerate(phone_home.get('backup_server_urls') or []):
         if not url.startswith('https://'):
             problems.append(Problem(host, 'ztp_phone_home.backup_server_urls[%d]' % index, 'must be an https:// URL, got %r' % url))
     return problems
@@ -689,3 +844,6 @@ def validate_fleet(hosts_vars, find_file=None, warnings=None):
     if problems:
         raise InventoryError(problems)
     return models
+
+
+_PLAIN_CHECKS = {field: _plain_check(spec) for field, spec in DATA_MODEL.items()}

@@ -23,12 +23,14 @@ What a host gets (docs/dhcp.md explains why):
 
 from __future__ import annotations
 
+import copy
 import functools
 import posixpath
 import re
 
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import (
     MAX_URL_LENGTH,
+    PLAIN_IPV4,
     InventoryError,
     Problem,
     image_for_model,
@@ -99,6 +101,7 @@ _SAFE_HOSTNAME = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$')
 _SAFE_SERIAL = re.compile(r'^[A-Za-z0-9-]+$')
 _SAFE_MODEL = re.compile(r'^[a-z0-9][a-z0-9.+-]*$')
 _PROXY = re.compile(r'^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(?P<port>\d{1,5})$')
+_COLON_MAC = re.compile(r'^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$')
 _DUID = re.compile(r'^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){2,129}$')
 
 
@@ -214,6 +217,8 @@ class _Notes:
 @functools.lru_cache(maxsize=None)
 def _ip(text):
     """The address, or None; cached because a fleet repeats the same servers on every host."""
+    if PLAIN_IPV4.fullmatch(text):  # parsed here, as netaddr would, at a fraction of its cost: every host has one
+        return netaddr.IPAddress(int.from_bytes(bytes(int(octet) for octet in text.split('.')), 'big'), 4)
     try:
         return netaddr.IPAddress(text)
     except (netaddr.AddrFormatError, ValueError, TypeError):
@@ -222,6 +227,8 @@ def _ip(text):
 
 def _mac(text, plus=0):
     """A MAC address (already validated by the data model) as lower-case colon-separated hex, plus an offset."""
+    if not plus and _COLON_MAC.match(text):
+        return text.lower()
     parts = re.split(r'[:.-]', text)
     width = {6: 2, 3: 4, 2: 6, 1: 12}[len(parts)]  # aa:bb:cc:dd:ee:ff, aabb.ccdd.eeff, aabbcc-ddeeff, aabbccddeeff
     digits = '%012x' % (int(''.join(part.zfill(width) for part in parts), 16) + plus)
@@ -361,9 +368,33 @@ class _ZtpValues:
         return (self.mode, self.server, self.port, self.image, self.image_type) == (other.mode, other.server, other.port, other.image, other.image_type)
 
 
-def _ztp_values(host, model, problems, notes):
-    """Image, configuration and file server of a dhcp-ztp host, with the ZTP document's rules."""
+def _ztp_values(host, model, problems, notes, shared):
+    """Image, configuration and file server of a dhcp-ztp host, with the ZTP document's rules.
+
+    What does not depend on the host (file server, image, kind of configuration) is worked out once for the hosts that
+    share the same values (group variables) and model; only the configuration's file name is the host's own.
+    """
     file_server, software, configuration = model['ztp_file_server'], model['ztp_software'], model['ztp_configuration']
+    member_model = (model['ztp_members'] or [{}])[0].get('model')
+    key = (id(file_server), id(software), id(configuration), member_model)  # the models outlive the plan: ids are not reused
+    if key not in shared:
+        shared_problems = []
+        shared[key] = _shared_ztp_values(host, file_server, software, configuration, member_model, shared_problems), shared_problems
+    template, shared_problems = shared[key]
+    problems.extend(problem.for_host(host) for problem in shared_problems)
+    if template is None:
+        return None
+    values = copy.copy(template)
+    if configuration:
+        values.config = configuration_path(host, model)
+        if values.config_kind == 'script (#!%s)' % PYTHON_INTERPRETER:
+            notes.add('python', '%s: ztp_configuration.content is a Python script; only Junos OS with Enhanced Automation and '
+                      'Junos OS Evolved run unsigned Python scripts' % host)
+        problems.extend(_name_problems(host, values, values.config_field, values.config))
+    return values
+
+
+def _shared_ztp_values(host, file_server, software, configuration, member_model, problems):
     if not software and not configuration:
         problems.append(Problem(host, 'ztp_bootstrap_method', 'dhcp-ztp needs ztp_software or ztp_configuration: '
                                 'with neither image nor configuration file, ZTP restarts on every interface forever'))
@@ -378,9 +409,8 @@ def _ztp_values(host, model, problems, notes):
     values = _ZtpValues(mode, _ip(file_server['address']), port if mode in DEFAULT_PORTS else None,
                         None, None, None, None, None)
     if software:
-        member = (model['ztp_members'] or [{}])[0]
-        image = image_for_model(software, member['model']) if member.get('model') else None
-        if not member.get('model'):
+        image = image_for_model(software, member_model) if member_model else None
+        if not member_model:
             problems.append(Problem(host, 'ztp_members[0].model', 'is required with dhcp-ztp and ztp_software: it chooses the image in ztp_software.images'))
         elif image is not None:
             values.image_field = 'ztp_software.images[%d].file' % software['images'].index(image)
@@ -389,22 +419,24 @@ def _ztp_values(host, model, problems, notes):
     if configuration:
         kind, interpreter = configuration_file(host, configuration)[1:]
         values.config_field = 'ztp_configuration.file_name'
-        values.config = configuration_path(host, model)
         values.config_kind = kind if interpreter is None else 'script (#!%s)' % interpreter
         if interpreter is not None and interpreter not in SCRIPT_INTERPRETERS:
             problems.append(Problem(host, 'ztp_configuration.content', 'is a script for %s; ZTP runs scripts with %s only (ZTP document, Table 1)'
                                     % (interpreter, ', '.join(SCRIPT_INTERPRETERS))))
-        elif interpreter == PYTHON_INTERPRETER:
-            notes.add('python', '%s: ztp_configuration.content is a Python script; only Junos OS with Enhanced Automation and '
-                      'Junos OS Evolved run unsigned Python scripts' % host)
-    for field, name in ((values.image_field, values.image), (values.config_field, values.config)):
-        if name is None:
-            continue
-        problems.extend(_text_problems(host, field, name))
-        if mode in DEFAULT_PORTS and len(values.url(name)) > MAX_URL_LENGTH:
-            problems.append(Problem(host, field, 'makes the URL %s, %d characters; devices accept HTTP URLs of at most %d'
-                                    % (values.url(name), len(values.url(name)), MAX_URL_LENGTH)))
+    if values.image is not None:
+        problems.extend(_name_problems(host, values, values.image_field, values.image))
     return values
+
+
+def _name_problems(host, values, field, name):
+    """A file name DHCP ZTP hands out must be safe DHCP text and make a URL the device accepts."""
+    problems = _text_problems(host, field, name)
+    if values.mode in DEFAULT_PORTS:
+        url = values.url(name)
+        if len(url) > MAX_URL_LENGTH:
+            problems.append(Problem(host, field, 'makes the URL %s, %d characters; devices accept HTTP URLs of at most %d'
+                                    % (url, len(url), MAX_URL_LENGTH)))
+    return problems
 
 
 def _ztp_options(values, settings):
@@ -442,9 +474,9 @@ def option43_octets(suboptions):
     return sum(2 + len(value.encode('ascii')) for value in suboptions.values())
 
 
-def _common_options(host, model, family, problems):
-    """Options every host gets: syslog and NTP servers (DHCPv4) and the phone-home proxy."""
-    options, suboptions = {}, {}
+def _common_options(host, model, family):
+    """(options, suboptions, problems): what every host gets: syslog and NTP servers (DHCPv4) and the phone-home proxy."""
+    options, suboptions, problems = {}, {}, []
     dhcp_options = model['ztp_dhcp_options'] or {}
     if family == 4:
         for name, key in (('log-servers', 'syslog_servers'), ('ntp-servers', 'ntp_servers')):
@@ -458,7 +490,7 @@ def _common_options(host, model, family, problems):
             problems.append(Problem(host, 'ztp_dhcp_options.proxy', 'must be address:port (IPv6 address in brackets), got %r' % proxy))
         else:
             suboptions[PROXY] = proxy
-    return options, suboptions
+    return options, suboptions, problems
 
 
 def _member_key(host, index, member, match, family, problems):
@@ -498,7 +530,7 @@ def _address(host, model, family, problems):
     return address
 
 
-def _host_records(host, model, settings, problems, notes, ztp_values):
+def _host_records(host, model, settings, problems, notes, ztp_values, shared):
     """The records of one host: one per member, all sharing the host's address and options."""
     family = settings.output.family
     members = model['ztp_members'] or []
@@ -510,9 +542,14 @@ def _host_records(host, model, settings, problems, notes, ztp_values):
     hostname = management.get('hostname') if family == 4 else None
     if hostname:
         problems.extend(_text_problems(host, 'ztp_management.hostname', hostname, _SAFE_HOSTNAME, 'a DNS host name'))
-    options, suboptions = _common_options(host, model, family, problems)
+    dhcp_options = model['ztp_dhcp_options']
+    if (id(dhcp_options), family) not in shared:  # the same for every host of a group
+        shared[(id(dhcp_options), family)] = _common_options(host, model, family)
+    options, suboptions, common_problems = shared[(id(dhcp_options), family)]
+    options, suboptions = dict(options), dict(suboptions)
+    problems.extend(problem.for_host(host) for problem in common_problems)
     if model['ztp_bootstrap_method'] == 'dhcp-ztp':
-        values = _ztp_values(host, model, problems, notes)
+        values = _ztp_values(host, model, problems, notes, shared)
         if values is not None and values.server.version != family:
             notes.add('family', '%s: ztp_file_server.address %s is IPv%d, so its DHCPv%d record (output %s) carries no ZTP options'
                       % (host, values.server, values.server.version, family, settings.output.name))
@@ -620,9 +657,9 @@ def build_plan(hosts_vars, settings, warnings=None):
     require_netaddr()
     models, problems = _valid_models(hosts_vars, warnings)
     problems = list(problems) + settings_problems(settings)
-    notes, records, ztp_values = _Notes(), [], {}
+    notes, records, ztp_values, shared = _Notes(), [], {}, {}
     for host in sorted(models):
-        records.extend(_host_records(host, models[host], settings, problems, notes, ztp_values))
+        records.extend(_host_records(host, models[host], settings, problems, notes, ztp_values, shared))
     records = [record for record in records if not record.is_empty()]
     problems.extend(_fleet_record_problems(records, settings))
     classes = _model_classes(models, settings, ztp_values, problems)

@@ -176,7 +176,8 @@ def _host_class_name(host):
     return 'junos-ztp-host-%s' % host
 
 
-def _kea_reservation(record, family):
+def _kea_reservation(record, family, option_data_memo):
+    """One reservation; the members of a host share its options objects, so their option data is built once (the memo)."""
     reservation = {record.key_kind: record.key_value}
     if record.address is not None:
         if family == 4:
@@ -185,9 +186,11 @@ def _kea_reservation(record, family):
             reservation['ip-addresses'] = [str(record.address)]
     if record.hostname:
         reservation['hostname'] = record.hostname
-    option_data = _kea_option_data(record.options, record.suboptions, family)
-    if option_data:
-        reservation['option-data'] = option_data
+    key = (id(record.options), id(record.suboptions))  # the records outlive the memo: ids are not reused
+    if key not in option_data_memo:
+        option_data_memo[key] = _kea_option_data(record.options, record.suboptions, family)
+    if option_data_memo[key]:
+        reservation['option-data'] = option_data_memo[key]
     return reservation
 
 
@@ -214,7 +217,7 @@ def _kea_host_classes(records):
     return classes
 
 
-def _kea_subnet(plan, subnet):
+def _kea_subnet(plan, subnet, option_data_memo):
     family = plan.output.family
     entry = {'id': subnet.id, 'subnet': str(subnet.network.cidr)}
     if subnet.interface:
@@ -223,7 +226,7 @@ def _kea_subnet(plan, subnet):
     reservations, class_pools = [], []
     for record in plan.records_in(subnet):
         if record.key_kind != 'host-name':
-            reservations.append(_kea_reservation(record, family))
+            reservations.append(_kea_reservation(record, family, option_data_memo))
         elif not any(pool['client-class'] == _host_class_name(record.host) for pool in class_pools):
             class_pools.append({'pool': '%s - %s' % (record.address, record.address), 'client-class': _host_class_name(record.host)})
     if any(r.key_kind == 'host-name' and r.address is not None for r in plan.records):
@@ -259,13 +262,14 @@ def _render_kea(plan):
     classes += _kea_host_classes(plan.records)
     if classes:
         config['client-classes'] = classes
-    unplaced = [_kea_reservation(r, family) for r in plan.records if r.address is None and r.key_kind != 'host-name']
+    option_data_memo = {}
+    unplaced = [_kea_reservation(r, family, option_data_memo) for r in plan.records if r.address is None and r.key_kind != 'host-name']
     if unplaced:
         # Records without a fixed address are not tied to a subnet: global reservations, looked up first.
         config['reservations-global'] = True
         config['reservations-in-subnet'] = True
         config['reservations'] = unplaced
-    config['subnet%d' % family] = [_kea_subnet(plan, subnet) for subnet in plan.settings.subnets]
+    config['subnet%d' % family] = [_kea_subnet(plan, subnet, option_data_memo) for subnet in plan.settings.subnets]
     return _kea_json({'Dhcp%d' % family: config}) + '\n'
 
 

@@ -177,6 +177,11 @@ def test_loose_yaml_types_are_refused(path, value, expected):
     assert any(problem.startswith(expected) for problem in problems), problems
 
 
+@pytest.mark.parametrize('value, expected', [(['PE0'], 'must be text, got a list'), ({'serial': 'PE0'}, 'must be text, got a mapping')])
+def test_a_list_or_mapping_where_text_is_expected_is_refused_not_a_crash(value, expected):
+    assert problems_of(with_change(('ztp_members', 0, 'serial_number'), value)) == ['vc1: ztp_members[0].serial_number: ' + expected]
+
+
 def test_quoted_numbers_still_count_where_an_integer_is_expected():
     assert problems_of(with_change(('ztp_members', 1, 'member_id'), '1')) == []
 
@@ -338,3 +343,115 @@ def test_a_list_of_text_applies_its_rules_to_every_element():
                                            'ztp_phone_home': {'server_url': 'https://a', 'backup_server_urls': ['https://b', 'https://\u00e9']}})
     assert [str(problem) for problem in problems] == [
         "h: ztp_phone_home.backup_server_urls[1]: must be ASCII (DHCP options and the device carry it as ASCII), got 'https://\u00e9'"]
+
+
+# The fast path (a well-formed value checked without collecting problems) against the full path that names every problem.
+def _variants():
+    """(field, value): well-formed values and, field by field, values with every kind of problem or needing coercion."""
+    def every_leaf_changed(root, value, path=()):
+        """The root with one leaf replaced at a time by values that break a rule, need coercion, or are fine."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from every_leaf_changed(root, item, path + (key,))
+            yield with_leaf(root, path + ('unknown_key',), 'x')
+            return
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from every_leaf_changed(root, item, path + (index,))
+            return
+        for replacement in (None, '', 'x', 'x\n', 'a\tb', 'é', '~/file', '$HOME/file', '01', '7', 7, 0, -1, True, False, 4.5,
+                            [], {}, ['x'], {'k': 'v'}, 'ex4300-*', 'https://192.0.2.1', 'A' * 300, Text('PE0')):
+            yield with_leaf(root, path, replacement)
+
+    def with_leaf(value, path, replacement):
+        root = copy.deepcopy({'v': value})
+        target, keys = root, ('v',) + path
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = replacement
+        return root['v']
+
+    full = dict(VC, ztp_file_server={'address': '192.0.2.10', 'port': 8080, 'transfer_mode': 'https', 'image_path': '/i', 'config_path': '/c'},
+                ztp_dhcp_options={'ntp_servers': ['192.0.2.1'], 'syslog_servers': ['192.0.2.2'], 'proxy': '192.0.2.3:3128'},
+                ztp_phone_home={'server_url': 'https://192.0.2.40', 'backup_server_urls': ['https://192.0.2.41'], 'trust_anchor': 'ca.pem'},
+                ztp_scripts={'pre': {'url': 'http://192.0.2.10/pre.sh'}, 'post': {'local_path': 'post.sh'}},
+                ztp_member_detection_timeout=600, ztp_bootstrap_method='phone-home', ztp_known_hosts_file='known_hosts',
+                ztp_extra_variables=['ztp_site'])
+    full['ztp_software'] = copy.deepcopy(VC['ztp_software'])
+    full['ztp_software']['images'][0].update(symlink=True, md5='b' * 32, local_path='images/i.tgz')
+    full['ztp_management'] = {'ipv4_address': '10.0.0.1', 'ipv6_address': '2001:db8::1', 'hostname': 'vc1', 'dhcp_match': 'serial_number'}
+    for field in DATA_MODEL:
+        yield field, full[field]
+        for variant in every_leaf_changed(full[field], full[field]):
+            yield field, variant
+        for odd in ('', 'x', 5, True, [], {}, ['x'], [{'x': 1}], Text('none')):
+            yield field, odd
+
+
+class Text(str):
+    """A str subclass, as templated or tagged values can be."""
+
+
+def test_the_fast_path_gives_what_the_full_path_gives_or_leaves_the_value_to_it():
+    from ansible_collections.junos.ztp.plugins.module_utils._data_model import _PLAIN_CHECKS, _NotPlain, _schema_problems
+
+    vouched = refused = 0
+    for field, value in _variants():
+        problems, normalized = _schema_problems('h', field, DATA_MODEL[field], value)
+        try:
+            fast = _PLAIN_CHECKS[field](value)
+        except _NotPlain:
+            refused += 1
+            continue
+        vouched += 1
+        assert problems == [], (field, value, problems)
+        assert fast == normalized and type(fast) is type(normalized), (field, value)  # pylint: disable=unidiomatic-typecheck
+    assert vouched > 100 and refused > 500  # both paths were exercised
+
+
+def test_a_host_with_several_problems_gets_every_one_named_also_in_values_shared_with_other_hosts():
+    shared_software = copy.deepcopy(VC['ztp_software'])
+    shared_software['images'][0].update(sha256='abc', url='ftp:/nowhere')
+    shared_dhcp = {'ntp_servers': ['192.0.2.1', 'ntp.example.net'], 'syslog_servers': ['300.1.1.1']}
+    fleet = {}
+    for number in range(3):
+        host_vars = copy.deepcopy(VC)
+        host_vars.update(ztp_software=shared_software, ztp_dhcp_options=shared_dhcp)
+        host_vars['ztp_members'][0]['serial_number'] = 'S%d' % number
+        host_vars['ztp_members'][1].update(serial_number='T%d' % number, member_id=11, mac_address='00:11:22:33:44:zz')
+        host_vars['ztp_members'][2]['serial_number'] = 'U%d' % number
+        host_vars['ztp_management'] = {'ipv4_address': '10.0.0.%d' % number, 'hostname': 'bad_name'}
+        fleet['vc%d' % number] = host_vars
+    with pytest.raises(InventoryError) as caught:
+        validate_fleet(fleet)
+    for number in range(3):
+        host = 'vc%d' % number
+        assert [str(p) for p in caught.value.problems if p.host == host] == [
+            "%s: ztp_management.hostname: must be an ASCII DNS host name (letters, digits, \"-\" and \".\"), got 'bad_name'" % host,
+            '%s: ztp_members[1].member_id: must be 0 to 9, got 11' % host,
+            "%s: ztp_members[1].mac_address: is not a MAC address: '00:11:22:33:44:zz'" % host,
+            "%s: ztp_software.images[0].url: must be an http, https, ftp or tftp URL, got 'ftp:/nowhere'" % host,
+            "%s: ztp_software.images[0].sha256: must be 64 hex digits, got 'abc'" % host,
+            "%s: ztp_dhcp_options.ntp_servers[1]: is not an IP address: 'ntp.example.net'" % host,
+            "%s: ztp_dhcp_options.syslog_servers[0]: is not an IP address: '300.1.1.1'" % host,
+        ]
+
+
+@pytest.mark.parametrize('kind, text', [
+    ('ip', '192.0.2.1'), ('ip', '0.0.0.0'), ('ip', '255.255.255.255'), ('ip', '256.1.1.1'), ('ip', '1.2.3'), ('ip', '010.1.1.1'),
+    ('ip', '2001:db8::1'), ('ip', '::ffff:192.0.2.1'), ('ip', '10.0.0.1 '), ('ip', 'host.example'), ('ip', ''),
+    ('mac', '00:11:22:33:44:55'), ('mac', 'AA:bb:CC:dd:EE:ff'), ('mac', '00-11-22-33-44-55'), ('mac', '0011.2233.4455'),
+    ('mac', '00:11:22:33:44'), ('mac', '00:11:22:33:44:55:66'), ('mac', '00:11:22:33:44:5g'), ('mac', '001122334455'), ('mac', '')])
+def test_plain_addresses_are_recognised_as_netaddr_recognises_them(kind, text):
+    """Common forms are recognised without netaddr (it is slow); the verdict must be netaddr's all the same."""
+    import netaddr
+
+    from ansible_collections.junos.ztp.plugins.module_utils._data_model import _is_ip, _is_mac
+
+    parse, recognised = {'ip': (netaddr.IPAddress, _is_ip), 'mac': (netaddr.EUI, _is_mac)}[kind]
+    try:
+        parse(text)
+        by_netaddr = True
+    except (netaddr.AddrFormatError, ValueError):
+        by_netaddr = False
+    assert recognised(text) is by_netaddr

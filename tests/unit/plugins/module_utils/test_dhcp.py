@@ -338,3 +338,31 @@ def test_every_problem_of_every_host_is_reported_at_once():
                                              'vc1.ztp_members.2.mac_address': None, 'vc1.ztp_members.0.member_id': 42}))
     hosts_fields = {tuple(p.split(': ')[:2]) for p in problems}
     assert {('sw1', 'ztp_file_server.port'), ('vc1', 'ztp_members[0].member_id')} <= hosts_fields
+
+
+@pytest.mark.parametrize('text, plus, expected', [
+    ('00:11:22:AA:bb:Cc', 0, '00:11:22:aa:bb:cc'),  # the common form, taken as it is (lower-cased)
+    ('00-11-22-aa-bb-cc', 0, '00:11:22:aa:bb:cc'),
+    ('0011.22aa.bbcc', 0, '00:11:22:aa:bb:cc'),
+    ('001122aabbcc', 0, '00:11:22:aa:bb:cc'),
+    ('0:1:2:a:b:c', 0, '00:01:02:0a:0b:0c'),
+    ('00:11:22:aa:bb:ff', 1, '00:11:22:aa:bc:00'),
+])
+def test_mac_addresses_are_written_one_way(text, plus, expected):
+    from ansible_collections.junos.ztp.plugins.module_utils._dhcp import _mac
+
+    assert _mac(text, plus) == expected
+
+
+@pytest.mark.parametrize('text', ['10.0.0.1', '0.0.0.0', '255.255.255.255', '192.0.2.10', '2001:db8::1', '010.0.0.1', '10.0.0', 'nope'])
+def test_addresses_parse_as_netaddr_parses_them(text):
+    import netaddr
+
+    from ansible_collections.junos.ztp.plugins.module_utils._dhcp import _ip
+
+    try:
+        expected = netaddr.IPAddress(text)
+    except (netaddr.AddrFormatError, ValueError):
+        expected = None
+    parsed = _ip(text)
+    assert parsed == expected and (parsed is None or (parsed.version, str(parsed)) == (expected.version, str(expected)))

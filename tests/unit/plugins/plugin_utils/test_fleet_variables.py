@@ -80,11 +80,49 @@ def test_values_are_plain_python_and_group_values_stay_shared(layered_inventory)
 
 
 def test_values_freed_between_hosts_are_never_confused():
-    """Per-host objects are freed and their ids reused; the memo must not hand one host's data to another."""
-    from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import _has_template, _plain
+    """Per-host objects are freed and their ids reused; the conversion must never hand one value's result to another."""
+    from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import _plain
 
-    done, seen = {}, {}
     for number in range(200):
         value = {'serial_number': 'S%d' % number, 'images': [{'file': 'f%d' % number}]}
-        assert _plain(value, done) == value
-        assert _has_template({'x': '{{ y }}'} if number % 2 else {'x': 'plain'}, seen) is bool(number % 2)
+        assert _plain(value) == (value, False)
+        assert _plain({'x': '{{ y }}'} if number % 2 else {'x': 'plain'})[1] is bool(number % 2)
+
+
+def test_templated_values_are_rendered_in_each_hosts_context(tmp_path):
+    """Only strings holding Jinja go through the templar; the others are taken as they are, and both agree with hostvars."""
+    (tmp_path / 'hosts.yml').write_text('''
+all:
+  vars:
+    ztp_management: {hostname: "{{ inventory_hostname }}", dhcp_match: mac}
+    ztp_dhcp_options: {proxy: "{{ proxy_host }}:3128", ntp_servers: [192.0.2.1]}
+    proxy_host: 192.0.2.30
+  hosts:
+    sw1: {ztp_members: [{serial_number: "{{ inventory_hostname | upper }}X"}]}
+    sw2: {ztp_members: [{serial_number: PLAIN2}], proxy_host: 192.0.2.31}
+''')
+    fast, exact = both_ways(tmp_path / 'hosts.yml')
+    assert fast == exact
+    assert fast['sw1']['ztp_management'] == {'hostname': 'sw1', 'dhcp_match': 'mac'}
+    assert fast['sw2']['ztp_management']['hostname'] == 'sw2'
+    assert fast['sw1']['ztp_members'] == [{'serial_number': 'SW1X'}]
+    assert fast['sw1']['ztp_dhcp_options']['proxy'] == '192.0.2.30:3128' and fast['sw2']['ztp_dhcp_options']['proxy'] == '192.0.2.31:3128'
+
+
+def test_vars_plugins_are_asked_per_host_only_where_a_host_vars_directory_exists(tmp_path, layered_inventory):
+    """Without host_vars/ beside the inventory or the playbook, host_group_vars finds nothing for any host: the per-host calls are skipped."""
+    from ansible_collections.junos.ztp.plugins.plugin_utils._fleet_variables import _InventoryVariables
+
+    (tmp_path / 'plain').mkdir()
+    (tmp_path / 'plain' / 'hosts.yml').write_text('all: {hosts: {sw1: {ztp_topology: none}}}\n')
+    for source, expected in ((tmp_path / 'plain' / 'hosts.yml', False), (layered_inventory, True)):
+        loader = DataLoader()
+        loader.set_basedir(str(source.parent))
+        manager = VariableManager(loader, InventoryManager(loader, sources=[str(source)]))
+        assert _InventoryVariables(manager, frozenset(NAMES), None)._host_plugins_may_find() is expected
+    (tmp_path / 'playbooks' / 'host_vars').mkdir(parents=True)  # a host_vars/ beside the playbook counts too
+    loader = DataLoader()
+    loader.set_basedir(str(tmp_path / 'playbooks'))
+    manager = VariableManager(loader, InventoryManager(loader, sources=[str(tmp_path / 'plain' / 'hosts.yml')]))
+    manager.safe_basedir = True  # as ansible-playbook sets it
+    assert _InventoryVariables(manager, frozenset(NAMES), None)._host_plugins_may_find() is True
