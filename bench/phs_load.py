@@ -37,7 +37,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._data_model import valid
 from ansible_collections.junos.ztp.plugins.module_utils._phs_records import render_records  # noqa: E402
 from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import write_version  # noqa: E402
 from junos_ztp_phs.tls import write_self_signed  # noqa: E402
-from phs_render import fleet  # noqa: E402
+from phs_render import SHARED, fleet  # noqa: E402
 
 DEVICE = '/restconf/data/juniper-zerotouch-bootstrap-server:devices/device=%s'
 NOTIFICATIONS = ('vc-member-image-installed', 'vc-member-upgrade-success', 'bootstrap-complete')
@@ -56,6 +56,13 @@ async def http(reader, writer, method, path, serial, body=b''):
             length = int(line.split(b':', 1)[1])
     await reader.readexactly(length)
     return status
+
+
+def write_records(directory, devices):
+    """Render the records of a fleet of this many devices (the group variables of bench/phs_render.py) into directory; its models."""
+    models = validate_fleet({host: dict(SHARED, **hostvars) for host, hostvars in fleet(devices).items()})
+    write_version(str(directory), render_records(models, {h: {'configuration': m['ztp_configuration']['content']} for h, m in models.items()}))
+    return models
 
 
 def _requests(serial):
@@ -114,8 +121,7 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix='phs-load-', dir=REPO / '.build'))
     cert, key = workdir / 'cert.pem', workdir / 'key.pem'
     write_self_signed(str(cert), str(key), ['127.0.0.1'])
-    models = validate_fleet(fleet(args.clients))
-    write_version(str(workdir / 'records'), render_records(models, {h: {'configuration': m['ztp_configuration']['content']} for h, m in models.items()}))
+    models = write_records(workdir / 'records', args.clients)
     serials = [m['serial_number'] for model in models.values() for m in model['ztp_members']]
     with socket.socket() as probe:
         probe.bind(('127.0.0.1', 0))

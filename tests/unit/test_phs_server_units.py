@@ -1,10 +1,12 @@
-"""The phone-home server's pure parts: notifications, states, CMS encoding, SQLite store."""
+"""The phone-home server's pure parts: notifications, states, CMS encoding, the SQLite store and its queue."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'roles' / 'phone_ho
 
 from junos_ztp_phs.notifications import NotificationError, parse_legacy, parse_report_progress, state_of  # noqa: E402
 from junos_ztp_phs.records import certificates_only, conveyed_information  # noqa: E402
-from junos_ztp_phs.store import Event, SQLiteStore  # noqa: E402
+from junos_ztp_phs.store import Event, SQLiteStore, StoreUnavailable  # noqa: E402
 from ansible_collections.junos.ztp.plugins.module_utils._phs_status import parse_since, status_url, wait_for_done  # noqa: E402
 
 
@@ -68,6 +70,93 @@ def test_sqlite_store_group_commits_and_reads_back(tmp_path):
     events, latest = asyncio.run(scenario())
     assert [e.received for e in events][-1] == 99.0 and all(e.received >= 10 for e in events)
     assert set(latest) == {'S0', 'S1', 'S2', 'S9'}
+
+
+class _CountingSQLiteStore(SQLiteStore):
+    """SQLiteStore noting the size of every transaction it writes, and optionally failing the next one."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.transactions = []
+        self.fail_next = None
+
+    async def _write(self, events):
+        if self.fail_next is not None:
+            failure, self.fail_next = self.fail_next, None
+            raise failure
+        await super()._write(events)
+        self.transactions.append([e.type for e in events])
+
+
+def _rows(path):
+    with sqlite3.connect(path) as database:  # a connection of its own: what is on disk
+        return [row[0] for row in database.execute('SELECT type FROM events ORDER BY id')]
+
+
+def test_served_records_are_queued_and_written_together_in_one_transaction(tmp_path):
+    path = str(tmp_path / 'db')
+
+    async def scenario():
+        store = _CountingSQLiteStore(path)
+        for number in range(30):
+            store.add_soon(_event('record-fetched', 'S%d' % number))
+        assert store.transactions == [] and _rows(path) == []  # nothing written yet, nobody waited
+        deadline = time.monotonic() + 30
+        while not store.transactions:  # the timer writes them, SOON_SECONDS later
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        written = list(store.transactions)
+        await store.close()
+        return written
+    assert asyncio.run(scenario()) == [['record-fetched'] * 30]
+    assert _rows(path) == ['record-fetched'] * 30
+
+
+def test_a_notification_is_durable_when_add_returns_and_takes_queued_events_along_in_order(tmp_path):
+    path = str(tmp_path / 'db')
+
+    async def scenario():
+        store = _CountingSQLiteStore(path)
+        store.add_soon(_event('record-fetched'))
+        await store.add(_event('bootstrap-complete'))
+        on_disk = _rows(path)  # before anything else runs
+        await store.close()
+        return store.transactions, on_disk
+    transactions, on_disk = asyncio.run(scenario())
+    assert on_disk == ['record-fetched', 'bootstrap-complete']  # the served record first, as it happened
+    assert transactions == [['record-fetched', 'bootstrap-complete']]
+
+
+def test_reads_and_close_see_queued_events(tmp_path):
+    path = str(tmp_path / 'db')
+
+    async def scenario():
+        store = _CountingSQLiteStore(path)
+        store.add_soon(_event('record-fetched', 'S1'))
+        seen = [e.type for e in await store.events(['S1'])]
+        latest = await store.latest()
+        store.add_soon(_event('record-fetched', 'S2'))
+        await store.close()
+        return seen, set(latest)
+    seen, latest = asyncio.run(scenario())
+    assert seen == ['record-fetched'] and latest == {'S1'}
+    assert _rows(path) == ['record-fetched', 'record-fetched']  # close() wrote the one still queued
+
+
+def test_a_failed_transaction_fails_its_waiters_logs_queued_events_and_the_store_goes_on(tmp_path, caplog):
+    path = str(tmp_path / 'db')
+
+    async def scenario():
+        store = _CountingSQLiteStore(path)
+        store.fail_next = StoreUnavailable('the notification database is unavailable')
+        store.add_soon(_event('record-fetched'))
+        with pytest.raises(StoreUnavailable):
+            await store.add(_event('bootstrap-failed'))
+        await store.add(_event('bootstrap-complete'))
+        await store.close()
+    asyncio.run(scenario())
+    assert _rows(path) == ['bootstrap-complete']
+    assert 'could not store 1 served-record event(s)' in caplog.text
 
 
 def test_phs_status_url_since_and_waiting():

@@ -14,21 +14,32 @@ from aiohttp.test_utils import make_mocked_request
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'roles' / 'phone_home_server' / 'files'))
 
 from junos_ztp_phs.__main__ import parse_args  # noqa: E402
-from junos_ztp_phs.app import OPTIONS, status_token  # noqa: E402
+from junos_ztp_phs.app import OPTIONS, RECORDS, get_bootstrapping_data, legacy_record, status_api  # noqa: E402
+from junos_ztp_phs.records import RecordsHolder  # noqa: E402
 
 
-def _answer(path, remote, token=None, status_open=False, authorization=None):
-    """The HTTP status the status middleware gives a request from ``remote``."""
+def _request(method, path, remote, token, status_open=False, authorization=None, match_info=None):
     app = web.Application()
     app[OPTIONS] = {'redirect': False, 'status_token': token, 'status_open': status_open}
+    app[RECORDS] = RecordsHolder('/nonexistent')  # no records: a known device would get 404
     transport = mock.Mock()
     transport.get_extra_info.side_effect = lambda name, default=None: (remote, 40000) if name == 'peername' else default
     headers = {'Authorization': authorization} if authorization else {}
-    request = make_mocked_request('GET', path, headers=headers, app=app, transport=transport)
+    return make_mocked_request(method, path, headers=headers, app=app, transport=transport, match_info=match_info or {})
 
+
+def _status_of(handler, request):
+    try:
+        return asyncio.run(handler(request)).status
+    except web.HTTPException as exc:
+        return exc.status
+
+
+def _answer(path, remote, token=None, status_open=False, authorization=None):
+    """The HTTP status a status API handler gives a request from ``remote``."""
     async def handler(_request):
         return web.Response(text='ok')
-    return asyncio.run(status_token(request, handler)).status
+    return _status_of(status_api(handler), _request('GET', path, remote, token, status_open, authorization))
 
 
 @pytest.mark.parametrize('remote', ['127.0.0.1', '127.5.5.5', '::1', '::ffff:127.0.0.1'])
@@ -42,9 +53,16 @@ def test_without_a_token_other_clients_are_refused(remote):
     assert _answer('/status/vcs/vc1', remote) == 403
 
 
-def test_devices_never_need_the_token():
-    assert _answer('/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data', '192.0.2.7', token='s3cret') == 200
-    assert _answer('/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data', '192.0.2.7') == 200
+@pytest.mark.parametrize('token', ['s3cret', None])
+def test_devices_never_need_the_token(token):
+    """A device far away, without the token, gets the answer about its record (404 here: none loaded), not 401/403."""
+    device = 'Basic U0EwMDAxOg=='  # SA0001 with an empty password
+    rfc8572 = _request('POST', '/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data', '192.0.2.7', token,
+                       authorization=device)
+    assert _status_of(get_bootstrapping_data, rfc8572) == 404
+    legacy = _request('GET', '/restconf/data/juniper-zerotouch-bootstrap-server:devices/device=SA0001', '192.0.2.7', token,
+                      authorization=device, match_info={'serial': 'SA0001'})
+    assert _status_of(legacy_record, legacy) == 404
 
 
 def test_with_a_token_every_client_must_present_it():

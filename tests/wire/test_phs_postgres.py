@@ -79,6 +79,37 @@ def test_two_servers_share_one_database_and_answer_alike(tmp_path, postgres):
         assert PASSWORD not in server.log.read_text()
 
 
+def test_postgres_store_group_commits_in_arrival_order(postgres):
+    """Notifications arriving together share transactions; queued served records go with them, first, as they came."""
+    from junos_ztp_phs.store import Event, PostgresStore  # pylint: disable=import-outside-toplevel
+
+    class CountingStore(PostgresStore):
+        transactions = 0
+
+        async def _write(self, events):
+            await super()._write(events)
+            CountingStore.transactions += 1
+
+    serials = ['GC%04d' % i for i in range(10)]
+
+    def event(serial, kind):
+        return Event(serial=serial, host='gc', type=kind, message='', source='legacy', received=time.time())
+
+    async def scenario():
+        store = CountingStore(postgres.dsn, password=PASSWORD)
+        for serial in serials:
+            store.add_soon(event(serial, 'record-fetched'))
+        await asyncio.gather(*(store.add(event(serial, kind)) for kind in ('vc-member-image-installed', 'bootstrap-complete')
+                               for serial in serials))
+        stored = await store.events(serials)
+        await store.close()
+        return stored
+    stored = asyncio.run(scenario())
+    assert len(stored) == 30 and CountingStore.transactions < 20  # fewer commits than notifications
+    for serial in serials:
+        assert [e.type for e in stored if e.serial == serial] == ['record-fetched', 'vc-member-image-installed', 'bootstrap-complete']
+
+
 def _device_run(servers, serial, interrupted, after_first_report=None):
     """A phone-home client's attempt: fetch the record, report three stages; on a dead server start over at the next one.
 

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import binascii
 import datetime
+import functools
 import hmac
 import ipaddress
 import json
@@ -75,21 +76,16 @@ def _device(request, serial=None):
     return serial, host
 
 
-async def _store(request, serial, host, kind, message, source, durable=True):
-    """Store an event; a device's report is durable before we answer, a served record is not waited for."""
+def _event(request, serial, host, kind, message, source):
     records = request.app[RECORDS].current
     members = [s for s in records.hosts.get(host, {}).get('serials', []) if s != serial and s in message]
-    event = Event(serial=serial, host=host, type=kind, message=message, source=source, received=time.time(),
-                  member_serial=members[0] if members else None, remote=request.remote)
-    if durable:
-        await request.app[STORE].add(event)
-    else:
-        asyncio.ensure_future(request.app[STORE].add(event)).add_done_callback(_log_failure)
+    return Event(serial=serial, host=host, type=kind, message=message, source=source, received=time.time(),
+                 member_serial=members[0] if members else None, remote=request.remote)
 
 
-def _log_failure(task):
-    if not task.cancelled() and task.exception() is not None:
-        log.error('could not store an event: %s', task.exception())
+def _record_served(request, serial, host, message):
+    """Note a served record (a new attempt begins) without making the device wait for the database."""
+    request.app[STORE].add_soon(_event(request, serial, host, RECORD_FETCHED, message, 'server'))
 
 
 async def _body(request):
@@ -105,7 +101,7 @@ async def legacy_record(request):
     records = request.app[RECORDS].current
     if request.app[OPTIONS]['redirect']:
         return web.Response(body=records.legacy_redirect(serial), content_type=LEGACY_CONTENT_TYPE)
-    await _store(request, serial, host, RECORD_FETCHED, 'legacy record served', 'server', durable=False)
+    _record_served(request, serial, host, 'legacy record served')
     return web.Response(body=records.legacy[serial], content_type=LEGACY_CONTENT_TYPE)
 
 
@@ -116,7 +112,10 @@ async def _report(request, serial, parse, source, status):
         kind, message = parse(await _body(request))
     except NotificationError as exc:
         return _error(web.HTTPBadRequest, str(exc))
-    await _store(request, serial, host, kind, message, source)
+    try:
+        await request.app[STORE].add(_event(request, serial, host, kind, message, source))
+    except StoreUnavailable as exc:
+        return _unavailable(exc)
     return web.Response(status=status)
 
 
@@ -140,7 +139,7 @@ async def get_bootstrapping_data(request):
         conveyed = records.rfc8572_redirect(serial)
     else:
         conveyed = records.conveyed[serial]
-        await _store(request, serial, host, RECORD_FETCHED, 'onboarding information served', 'server', durable=False)
+        _record_served(request, serial, host, 'onboarding information served')
     output = {'ietf-sztp-bootstrap-server:output': {'reporting-level': 'verbose', 'conveyed-information': conveyed}}
     return web.Response(text=json.dumps(output), content_type=RESTCONF_JSON)
 
@@ -180,25 +179,37 @@ def _from_loopback(request):
     return (getattr(address, 'ipv4_mapped', None) or address).is_loopback
 
 
-@web.middleware
-async def status_token(request, handler):
+def status_api(handler):
     """The status API shows serial numbers and device messages: closed unless a token is given or it is opened on purpose.
 
     With a token every client must present it; without one only clients on this host (loopback) are answered,
-    unless the server was started with --status-open.
+    unless the server was started with --status-open.  Checked by the status handlers only: device requests
+    pay nothing for it.
     """
-    options = request.app[OPTIONS]
-    token = options['status_token']
-    if token and request.path.startswith('/status'):
-        offered = request.headers.get('Authorization', '')
-        if not hmac.compare_digest(offered.encode(), ('Bearer ' + token).encode()):
-            return _error(web.HTTPUnauthorized, 'a bearer token is required', headers={'WWW-Authenticate': 'Bearer'})
-    elif request.path.startswith('/status') and not options['status_open'] and not _from_loopback(request):
-        return _error(web.HTTPForbidden, 'the status API answers clients on this host only; start the server with '
-                      '--status-token-file (clients send the token) or --status-open')
-    return await handler(request)
+    @functools.wraps(handler)
+    async def checked(request):
+        options = request.app[OPTIONS]
+        token = options['status_token']
+        if token:
+            offered = request.headers.get('Authorization', '')
+            if not hmac.compare_digest(offered.encode(), ('Bearer ' + token).encode()):
+                return _error(web.HTTPUnauthorized, 'a bearer token is required', headers={'WWW-Authenticate': 'Bearer'})
+        elif not options['status_open'] and not _from_loopback(request):
+            return _error(web.HTTPForbidden, 'the status API answers clients on this host only; start the server with '
+                          '--status-token-file (clients send the token) or --status-open')
+        try:
+            return await handler(request)
+        except StoreUnavailable as exc:
+            return _unavailable(exc)
+    return checked
 
 
+def _unavailable(exc):
+    """503, never 201, while the database is away: the device retries or fails over to another server."""
+    return _error(web.HTTPServiceUnavailable, str(exc), headers={'Retry-After': '5'})
+
+
+@status_api
 async def status_device(request):
     serial = request.match_info['serial']
     request['serial'] = serial
@@ -210,6 +221,7 @@ async def status_device(request):
                                   history=[e.as_dict() for e in events]))
 
 
+@status_api
 async def status_vc(request):
     host = request.match_info['vc']
     records = request.app[RECORDS].current
@@ -225,6 +237,7 @@ async def status_vc(request):
                                   members=members, history=[e.as_dict() for e in events]))
 
 
+@status_api
 async def status(request):
     records = request.app[RECORDS].current
     latest = await request.app[STORE].latest()
@@ -239,18 +252,9 @@ async def status(request):
                               'redirect': request.app[OPTIONS]['redirect']})
 
 
-@web.middleware
-async def store_unavailable(request, handler):
-    """503, never 201, while the database is away: the device retries or fails over to another server."""
-    try:
-        return await handler(request)
-    except StoreUnavailable as exc:
-        return _error(web.HTTPServiceUnavailable, str(exc), headers={'Retry-After': '5'})
-
-
 def create_app(records_dir, store, redirect=False, status_token_value=None, reload_interval=2.0, status_open=False):
     """The aiohttp application; store is a NotificationStore (closed when the app stops)."""
-    app = web.Application(middlewares=[status_token, store_unavailable], client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY)  # no middleware: every request would pay for it
     app[RECORDS] = RecordsHolder(records_dir, reload_interval)
     app[STORE] = store
     app[OPTIONS] = {'redirect': redirect, 'status_token': status_token_value, 'status_open': status_open}

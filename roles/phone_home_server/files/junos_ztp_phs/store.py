@@ -43,23 +43,101 @@ class Event:
 
 
 class NotificationStore(abc.ABC):
-    """Where notifications live. Every method is a coroutine; add() returns once the event is durable."""
+    """Where notifications live: add() returns once the event is durable; add_soon() does not wait.
 
-    @abc.abstractmethod
+    Writes are group-committed, one writer at a time: events that arrive while a transaction runs go
+    into the next one, in arrival order, so a burst of notifications costs one commit per batch, not
+    one per request.  An event queued with add_soon() (a served record, which no device waits for)
+    starts no transaction of its own: it goes with the next add(), or at most SOON_SECONDS later.
+    Reads first wait for what was queued before them, so the status API shows what this server stored.
+    """
+
+    SOON_SECONDS = 0.2
+
+    def __init__(self):
+        self._pending = []  # (event or None, future or None): None event = a read waiting; None future = add_soon()
+        self._writer = None  # the task writing batches, while it runs
+        self._timer = None
+
     async def add(self, event):
         """Store one event durably."""
+        await self._enqueue(event)
 
-    @abc.abstractmethod
+    def add_soon(self, event):
+        """Queue an event that nobody waits for; a failure to store it is logged."""
+        self._pending.append((event, None))
+        if self._writer is None and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.SOON_SECONDS, self._write_pending)
+
     async def events(self, serials, since=None):
         """Events of these serial numbers (as sender or named member), oldest first, received at or after since."""
+        await self._enqueue(None)
+        return await self._select_events(list(serials), since or 0)
 
-    @abc.abstractmethod
     async def latest(self):
         """{serial: newest event} for every serial that has events."""
+        await self._enqueue(None)
+        return {event.serial: event for event in await self._select_latest()}
+
+    async def close(self):
+        """Write what is queued and release the store."""
+        await self._enqueue(None)
+        await self._close()
+
+    async def _enqueue(self, event):
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((event, future))
+        self._write_pending()
+        await future
+
+    def _write_pending(self):
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._writer is None:
+            self._writer = asyncio.ensure_future(self._write_batches())
+
+    async def _write_batches(self):
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                events = [event for event, _future in batch if event is not None]
+                try:
+                    if events:
+                        await self._write(events)
+                except Exception as exc:  # every waiter learns its event was not stored
+                    for _event, future in batch:
+                        if future is not None and not future.done():  # done: its request was cancelled
+                            future.set_exception(exc)
+                    unwaited = sum(1 for event, future in batch if event is not None and future is None)
+                    if unwaited:
+                        log.error('could not store %d served-record event(s): %s', unwaited, exc)
+                else:
+                    for _event, future in batch:
+                        if future is not None and not future.done():
+                            future.set_result(None)
+                if not any(future is not None for _event, future in self._pending):
+                    break  # only add_soon() events left: they wait for the timer
+        finally:
+            self._writer = None
+            if self._pending:
+                self._timer = asyncio.get_running_loop().call_later(self.SOON_SECONDS, self._write_pending)
 
     @abc.abstractmethod
-    async def close(self):
-        """Release the store."""
+    async def _write(self, events):
+        """Store these events in one transaction; return once it is durable."""
+
+    @abc.abstractmethod
+    async def _select_events(self, serials, since):
+        """The events() query."""
+
+    @abc.abstractmethod
+    async def _select_latest(self):
+        """The newest event of every serial."""
+
+    @abc.abstractmethod
+    async def _close(self):
+        """Release the database."""
 
 
 # Migrations, in order: the schema version of a database is the number of them it has run.
@@ -82,17 +160,12 @@ _COLUMNS = ('serial', 'host', 'type', 'message', 'source', 'received', 'member_s
 
 
 class SQLiteStore(NotificationStore):
-    """SQLite in WAL mode, used from one worker thread so the event loop never waits on the disk.
-
-    Writes are group-committed: events that arrive while a commit runs go into the next transaction,
-    so a burst of notifications costs one fsync per batch, not one per request.
-    """
+    """SQLite in WAL mode, used from one worker thread so the event loop never waits on the disk."""
 
     def __init__(self, path):
+        super().__init__()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix='phs-sqlite')
         self._connection = self._executor.submit(self._open, path).result()
-        self._pending = []
-        self._flushing = False
 
     @staticmethod
     def _open(path):
@@ -108,28 +181,8 @@ class SQLiteStore(NotificationStore):
     async def _run(self, function, *args):
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
-    async def add(self, event):
-        future = asyncio.get_running_loop().create_future()
-        self._pending.append((event, future))
-        if not self._flushing:
-            self._flushing = True
-            asyncio.ensure_future(self._flush())
-        await future
-
-    async def _flush(self):
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    await self._run(self._insert, [event for event, _future in batch])
-                except Exception as exc:  # every waiter learns its event was not stored
-                    for _event, future in batch:
-                        future.set_exception(exc)
-                else:
-                    for _event, future in batch:
-                        future.set_result(None)
-        finally:
-            self._flushing = False
+    async def _write(self, events):
+        await self._run(self._insert, events)
 
     def _insert(self, events):
         with self._connection:
@@ -140,17 +193,17 @@ class SQLiteStore(NotificationStore):
     def _select(self, sql, args):
         return [Event(*row[1:], id=row[0]) for row in self._connection.execute(sql, args)]
 
-    async def events(self, serials, since=None):
+    async def _select_events(self, serials, since):
         marks = ', '.join('?' * len(serials))
         sql = ('SELECT id, %s FROM events WHERE (serial IN (%s) OR member_serial IN (%s)) AND received >= ? ORDER BY id'
                % (', '.join(_COLUMNS), marks, marks))
-        return await self._run(self._select, sql, list(serials) * 2 + [since or 0])
+        return await self._run(self._select, sql, serials * 2 + [since])
 
-    async def latest(self):
+    async def _select_latest(self):
         sql = 'SELECT id, %s FROM events WHERE id IN (SELECT max(id) FROM events GROUP BY serial)' % ', '.join(_COLUMNS)
-        return {event.serial: event for event in await self._run(self._select, sql, [])}
+        return await self._run(self._select, sql, [])
 
-    async def close(self):
+    async def _close(self):
         await self._run(self._connection.close)
         self._executor.shutdown()
 
@@ -184,13 +237,14 @@ def postgres_target(dsn):
 class PostgresStore(NotificationStore):
     """PostgreSQL through asyncpg, shared by every server of a group.
 
-    Each notification is one INSERT in its own transaction with ``synchronous_commit=on`` (whatever the
-    database's default), so it is on disk (and on synchronous standbys, if any) before the 201.  The pool
+    Each batch is one transaction with ``synchronous_commit=on`` (whatever the database's default), so a
+    notification is on disk (and on synchronous standbys, if any) before the 201.  The pool
     connects lazily and reconnects by itself: while the database is unreachable every call raises
     StoreUnavailable, and the first call after it returns succeeds.
     """
 
     def __init__(self, dsn, password=None, max_connections=10, timeout=5.0):
+        super().__init__()
         self._dsn = dsn
         self._password = password
         self._max_connections = max_connections
@@ -235,22 +289,22 @@ class PostgresStore(NotificationStore):
             log.warning('PostgreSQL at %s unavailable: %s', self.target, type(exc).__name__)
             raise StoreUnavailable('the notification database is unavailable') from None
 
-    async def add(self, event):
-        await self._call('execute', 'INSERT INTO phs_events (%s) VALUES (%s)' % (', '.join(_COLUMNS), ', '.join('$%d' % (i + 1) for i in range(len(_COLUMNS)))),
-                         *(getattr(event, c) for c in _COLUMNS))
+    async def _write(self, events):
+        # executemany is one transaction: all of the batch is stored, or none of it.
+        sql = 'INSERT INTO phs_events (%s) VALUES (%s)' % (', '.join(_COLUMNS), ', '.join('$%d' % (i + 1) for i in range(len(_COLUMNS))))
+        await self._call('executemany', sql, [tuple(getattr(e, c) for c in _COLUMNS) for e in events])
 
     async def _select(self, sql, *args):
         return [Event(*row[1:], id=row[0]) for row in await self._call('fetch', sql, *args)]
 
-    async def events(self, serials, since=None):
+    async def _select_events(self, serials, since):
         sql = ('SELECT id, %s FROM phs_events WHERE (serial = ANY($1::text[]) OR member_serial = ANY($1::text[])) AND received >= $2 ORDER BY id'
                % ', '.join(_COLUMNS))
-        return await self._select(sql, list(serials), float(since or 0))
+        return await self._select(sql, serials, float(since))
 
-    async def latest(self):
-        sql = 'SELECT DISTINCT ON (serial) id, %s FROM phs_events ORDER BY serial, id DESC' % ', '.join(_COLUMNS)
-        return {event.serial: event for event in await self._select(sql)}
+    async def _select_latest(self):
+        return await self._select('SELECT DISTINCT ON (serial) id, %s FROM phs_events ORDER BY serial, id DESC' % ', '.join(_COLUMNS))
 
-    async def close(self):
+    async def _close(self):
         if self._pool is not None:
             await self._pool.close()
