@@ -41,7 +41,7 @@ class AccessLogger(AbstractAccessLogger):
     def log(self, request, response, time):  # pylint: disable=redefined-outer-name
         self.logger.info(json.dumps({
             'remote': request.remote, 'method': request.method, 'path': request.path, 'status': response.status,
-            'serial': request.get('serial') or request.match_info.get('serial'), 'ms': round(time * 1000, 2),
+            'serial': request.match_info.get('serial') or _basic_user(request), 'ms': round(time * 1000, 2),
         }))
 
 
@@ -66,7 +66,6 @@ def _device(request, serial=None):
     """(serial, host) of an authenticated, known device, or raise the 401/404 answer."""
     user = _basic_user(request)
     serial = serial or user
-    request['serial'] = serial
     if user is None or user != serial:
         raise _error(web.HTTPUnauthorized, 'HTTP Basic authentication with the serial number as user name and an empty password is required',
                      headers={'WWW-Authenticate': 'Basic realm="junos-ztp-phs"'})
@@ -212,7 +211,6 @@ def _unavailable(exc):
 @status_api
 async def status_device(request):
     serial = request.match_info['serial']
-    request['serial'] = serial
     records = request.app[RECORDS].current
     events = await request.app[STORE].events([serial], _since(request))
     if records.host_of(serial) is None and not events:
