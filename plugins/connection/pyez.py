@@ -19,7 +19,8 @@ description:
   - The session's address and credentials are those every junos.ztp device task reads, in the same order
     (C(ansible_host), C(ansible_port), C(ansible_user), C(ansible_password), C(ansible_ssh_private_key_file), an AWX Network
     credential's C(ANSIBLE_NET_*) variables, C(ansible_host_key_checking), C(ztp_known_hosts_file); see the modules' connection
-    options). When a task's connection options differ from the open session's, the session is re-opened with them.
+    options). A task whose connection options differ from the open session's (a C(password) given to the task) gets a
+    session of its own.
   - Tasks that are not device tasks (M(ansible.builtin.uri), M(ansible.builtin.template), ...) run on the controller as with
     the C(local) connection. C(ansible_connection=local) keeps working too, with one session per device task.
   - The JSON-RPC messages between tasks and the connection process carry the password and configurations, so they are
@@ -119,21 +120,21 @@ class Connection(NetworkConnectionBase):
         allow(params.get('timeout') or 0)
         return self.keeper.open_session(params)
 
-    def session_alive(self):
-        return self.keeper.session_alive()
+    def session_alive(self, session):
+        return self.keeper.session_alive(session)
 
-    def rpc(self, request, filter_xml, timeout):
+    def rpc(self, session, request, filter_xml, timeout):
         allow(timeout)
-        return self.keeper.rpc(request, filter_xml, timeout)
+        return self.keeper.rpc(session, request, filter_xml, timeout)
 
-    def transfer_start(self, local_path, remote_path, size, mode, socket_timeout):
-        return self.keeper.transfer_start(local_path, remote_path, size, mode, socket_timeout)
+    def transfer_start(self, session, local_path, remote_path, size, mode, socket_timeout):
+        return self.keeper.transfer_start(session, local_path, remote_path, size, mode, socket_timeout)
 
-    def transfer_status(self):
-        return self.keeper.transfer_status()
+    def transfer_status(self, session):
+        return self.keeper.transfer_status(session)
 
-    def transfer_cancel(self):
-        return self.keeper.transfer_cancel()
+    def transfer_cancel(self, session):
+        return self.keeper.transfer_cancel(session)
 
     def close(self):
         self.keeper.close()

@@ -223,7 +223,10 @@ def send_without_tick(device):
 def session_alive(device):
     """True while ``device``'s NETCONF session (its SSH transport) is up."""
     if isinstance(device, PersistentDevice):
-        return device.connected and device.server('session_alive')
+        try:
+            return device.connected and device.server('session_alive', device.session)
+        except SessionCloseError:
+            return False
     try:
         return bool(device and device.connected and device._conn._session.transport.is_active())  # pylint: disable=protected-access
     except AttributeError:
@@ -272,7 +275,7 @@ class _SessionProxy:
     def rpc(self, rpc_command, filter_xml=None):
         if filter_xml is not None and not isinstance(filter_xml, str):
             filter_xml = etree.tostring(filter_xml, encoding='unicode')
-        answer = self.device.server('rpc', etree.tostring(rpc_command, encoding='unicode'), filter_xml, self.timeout)
+        answer = self.device.server('rpc', self.device.session, etree.tostring(rpc_command, encoding='unicode'), filter_xml, self.timeout)
         if answer.get('error') == 'timeout':
             raise TimeoutExpiredError(answer['message'])
         if answer.get('error'):
@@ -296,13 +299,16 @@ class PersistentDevice(Device):
     """A PyEZ Device whose session lives in the junos.ztp.pyez connection process; see open_device.
 
     ``opened_session`` tells whether open() made the process open a new NETCONF session (False: it reused the
-    host's). close() lets go of the session without closing it; the process closes it at the end of the play.
+    host's); ``session`` is that session's number in the process, sent with every request, so a request never goes
+    over a session another task re-opened with other options (two inventory hosts with one address and user share the
+    process). close() lets go of the session without closing it; the process closes it at the end of the play.
     """
 
     def __init__(self, params):
         self.params = {option: params.get(option) for option in CONNECTION_ARGUMENT_SPEC}
         self.socket = Connection(params['socket_path'])
         self.opened_session = False
+        self.session = None
         Device.__init__(self, host=params['host'], port=params['port'], user=params['user'], gather_facts=False, normalize=True)
 
     def server(self, method, *args):
@@ -320,7 +326,7 @@ class PersistentDevice(Device):
             raise DeviceConnectionError(str(exc)) from exc
         if answer.get('error'):
             raise DeviceConnectionError(answer['error'])
-        self.opened_session = answer['opened']
+        self.opened_session, self.session = answer['opened'], answer['session']
         self._conn = _SessionProxy(self, self.params['timeout'])
         self.connected = True
         # What Device.open sets up once its session is open, for the reply transform PyEZ applies.
@@ -341,17 +347,17 @@ class PersistentDevice(Device):
                 spool.write(stream.read())
                 spool.flush()
                 return self.put_file(spool, remote_path, size, progress, mode)
-        answer = self.server('transfer_start', os.path.abspath(local_path), remote_path, size, mode, max(self.timeout, 10))
+        answer = self.server('transfer_start', self.session, os.path.abspath(local_path), remote_path, size, mode, max(self.timeout, 10))
         try:
             while True:
                 progress(answer['sent'])
                 if answer['done']:
                     break
                 time.sleep(TRANSFER_POLL_SECONDS)
-                answer = self.server('transfer_status')
+                answer = self.server('transfer_status', self.session)
         except BaseException:
             try:
-                self.server('transfer_cancel')
+                self.server('transfer_cancel', self.session)
             except SessionCloseError:
                 pass
             raise
@@ -362,47 +368,62 @@ class PersistentDevice(Device):
 
 
 class SessionKeeper:
-    """The connection process's side: the host's one PyEZ session, opened on demand, re-opened after it dropped."""
+    """The connection process's side: the host's PyEZ session, opened on demand, re-opened after it dropped.
+
+    Sessions are numbered and kept per set of connection options: the tasks of a host share one, and a task with
+    other options (or another inventory host with the same address and user, which Ansible gives the same process)
+    gets its own instead of taking the host's away. Each request names its session.
+    """
 
     def __init__(self):
-        self.device = None
-        self.params = None
-        self.transfer = None
+        self.sessions = {}      # number -> (connection options, PyEZ Device)
+        self.transfers = {}     # number -> the state of that session's file transfer
+        self.sessions_opened = 0
 
     def open_session(self, params):
-        """``{'opened': bool}``, or ``{'error': message}`` when the device cannot be reached."""
-        if self.device is not None and params == self.params and session_alive(self.device):
-            return {'opened': False}
-        self.close()
+        """``{'opened': bool, 'session': its number}``, or ``{'error': message}`` when the device cannot be reached."""
+        for number, (opened_with, device) in list(self.sessions.items()):
+            if opened_with == params:
+                if session_alive(device):
+                    return {'opened': False, 'session': number}
+                self.close_session(number)
         try:
             device = open_device(params)
         except DeviceConnectionError as exc:
             return {'error': str(exc)}
         # Replies come back raw with their rpc-errors; the task's _SessionProxy raises them as a direct session would.
         device._conn.raise_mode = RaiseMode.NONE  # pylint: disable=protected-access
-        self.device, self.params = device, params
-        return {'opened': True}
+        self.sessions_opened += 1
+        self.sessions[self.sessions_opened] = (params, device)
+        return {'opened': True, 'session': self.sessions_opened}
 
-    def session_alive(self):
-        return self.device is not None and session_alive(self.device)
+    def _device(self, session):
+        """The Device of session number ``session`` while it is up, else None."""
+        device = self.sessions.get(session, (None, None))[1]
+        return device if device is not None and session_alive(device) else None
 
-    def rpc(self, request, filter_xml, timeout):
+    def session_alive(self, session):
+        return self._device(session) is not None
+
+    def rpc(self, session, request, filter_xml, timeout):
         """``{'reply': raw rpc-reply}``, or ``{'error': 'timeout' | 'closed', 'message': ...}``."""
-        if not self.session_alive():
-            return {'error': 'closed', 'message': 'the NETCONF session to %s is closed' % (self.params or {}).get('host')}
-        self.device._conn.timeout = timeout  # pylint: disable=protected-access
+        device = self._device(session)
+        if device is None:
+            return {'error': 'closed', 'message': 'the NETCONF session is closed'}
+        device._conn.timeout = timeout  # pylint: disable=protected-access
         try:
-            reply = self.device._conn.rpc(etree.XML(request), filter_xml)  # pylint: disable=protected-access
+            reply = device._conn.rpc(etree.XML(request), filter_xml)  # pylint: disable=protected-access
         except TimeoutExpiredError as exc:
             return {'error': 'timeout', 'message': str(exc)}
         except CUT_SHORT_ERRORS + (junos_exception.ConnectError,) as exc:
-            self.close()
+            self.close_session(session)
             return {'error': 'closed', 'message': '%s: %s' % (exc.__class__.__name__, exc)}
         return {'reply': reply._NCElement__result.xml}  # pylint: disable=protected-access
 
-    def transfer_start(self, local_path, remote_path, size, mode, socket_timeout):
+    def transfer_start(self, session, local_path, remote_path, size, mode, socket_timeout):
         """Start scp_put of a local file on its own thread; the task polls transfer_status."""
-        transfer = self.transfer = {'sent': 0, 'done': False, 'error': None, 'cancelled': False}
+        transfer = self.transfers[session] = {'sent': 0, 'done': False, 'error': None, 'cancelled': False}
+        device = self._device(session)
 
         def progress(sent):
             transfer['sent'] = sent
@@ -412,27 +433,30 @@ class SessionKeeper:
         def send():
             try:
                 with open(local_path, 'rb') as stream:
-                    scp_put(self.device, stream, remote_path, size, progress, mode)
+                    scp_put(device, stream, remote_path, size, progress, mode)
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 # Reported to the task, which raises it there by class name (TRANSFER_ERROR_CLASSES).
                 transfer['error'] = (exc.__class__.__name__, str(exc))
             transfer['done'] = True
 
-        if not self.session_alive():
+        if device is None:
             transfer.update(done=True, error=('EOFError', 'the NETCONF session is closed'))
         else:
-            self.device.timeout = socket_timeout
+            device.timeout = socket_timeout
             threading.Thread(target=send, name='junos-ztp-scp', daemon=True).start()
         return dict(transfer)
 
-    def transfer_status(self):
-        return dict(self.transfer)
+    def transfer_status(self, session):
+        return dict(self.transfers[session])
 
-    def transfer_cancel(self):
-        self.transfer['cancelled'] = True
-        return dict(self.transfer)
+    def transfer_cancel(self, session):
+        self.transfers[session]['cancelled'] = True
+        return dict(self.transfers[session])
+
+    def close_session(self, session):
+        close_quietly(self.sessions.pop(session)[1])
+        self.transfers.pop(session, None)
 
     def close(self):
-        if self.device is not None:
-            close_quietly(self.device)
-        self.device = self.params = None
+        for session in list(self.sessions):
+            self.close_session(session)
