@@ -256,6 +256,8 @@ def scp_put(device, stream, remote_path, size, progress=lambda sent: None, mode=
 
 SCP_BUFFER_BYTES = 1 << 20
 TRANSFER_POLL_SECONDS = 0.1
+# The state of a transfer whose session is gone (closed after it dropped, or never open).
+CLOSED_TRANSFER = {'sent': 0, 'done': True, 'error': ('EOFError', 'the NETCONF session is closed'), 'cancelled': False}
 # Errors a transfer in the connection process ends with, re-raised by name in the task (anything else: OSError).
 TRANSFER_ERROR_CLASSES = {cls.__name__: cls for cls in ((SCPException, SSHException, EOFError, OSError) if HAS_PYEZ else (EOFError, OSError))}
 
@@ -440,18 +442,18 @@ class SessionKeeper:
             transfer['done'] = True
 
         if device is None:
-            transfer.update(done=True, error=('EOFError', 'the NETCONF session is closed'))
+            transfer.update(CLOSED_TRANSFER)
         else:
             device.timeout = socket_timeout
             threading.Thread(target=send, name='junos-ztp-scp', daemon=True).start()
         return dict(transfer)
 
     def transfer_status(self, session):
-        return dict(self.transfers[session])
+        return dict(self.transfers.get(session, CLOSED_TRANSFER))
 
     def transfer_cancel(self, session):
-        self.transfers[session]['cancelled'] = True
-        return dict(self.transfers[session])
+        self.transfers.get(session, {})['cancelled'] = True
+        return self.transfer_status(session)
 
     def close_session(self, session):
         close_quietly(self.sessions.pop(session)[1])
