@@ -26,7 +26,7 @@ description:
   - The JSON-RPC messages between tasks and the connection process carry the password and configurations, so they are
     never written to the log; C(persistent_log_messages) is not supported.
 author:
-  - junos.ztp contributors
+  - junos.ztp contributors (@junos-ztp)
 version_added: 0.1.0
 options:
   persistent_connect_timeout:

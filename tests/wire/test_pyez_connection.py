@@ -9,6 +9,7 @@ from playbook import run_playbook, vc_host_vars
 from vcsim.testing import vc4_spec
 
 CONFIGURATION = '<configuration><system><host-name>renamed</host-name></system></configuration>'
+REFUSED = '<configuration><system operation="frobnicate"/></configuration>'
 
 
 def test_the_device_tasks_of_a_play_share_one_session_on_pyez_and_open_one_each_on_local(vcsim, tmp_path):
@@ -23,13 +24,14 @@ def test_the_device_tasks_of_a_play_share_one_session_on_pyez_and_open_one_each_
         {'name': 'Facts', 'junos.ztp.vc_facts': None},
         # Tasks that are not device tasks run on the controller, on either connection.
         {'name': 'Keep the primary', 'ansible.builtin.set_fact': {'primary_before': '{{ junos_ztp_vc.primary_member }}'}},
-        {'name': 'Write a local file', 'ansible.builtin.copy': {'content': '{{ inventory_hostname }}\n', 'dest': str(tmp_path / '{{ inventory_hostname }}.txt')}},
+        {'name': 'Write a local file',
+         'ansible.builtin.copy': {'content': '{{ inventory_hostname }}\n', 'dest': str(tmp_path / '{{ inventory_hostname }}.txt')}},
         {'name': 'Check the ports', 'junos.ztp.vcp_check': {'members': [], 'topology': 'none'}},
         # check_mode and diff keep their meaning through the shared session.
         {'name': 'Configure (check mode)', 'junos.ztp.apply_config': {'configuration': CONFIGURATION}, 'check_mode': True, 'diff': True},
         {'name': 'Configure', 'junos.ztp.apply_config': {'configuration': CONFIGURATION}},
         # A refused RPC fails the task with the device's words, as on a session of its own.
-        {'name': 'Refused', 'junos.ztp.apply_config': {'configuration': '<configuration><system operation="frobnicate"/></configuration>'}, 'ignore_errors': True},
+        {'name': 'Refused', 'junos.ztp.apply_config': {'configuration': REFUSED}, 'ignore_errors': True},
         {'name': 'Facts again', 'junos.ztp.vc_facts': None},
     ]
     run = run_playbook(tmp_path, tasks, hosts)
