@@ -393,8 +393,10 @@ class SessionKeeper:
             device = open_device(params)
         except DeviceConnectionError as exc:
             return {'error': str(exc)}
-        # Replies come back raw with their rpc-errors; the task's _SessionProxy raises them as a direct session would.
+        # Replies go back raw, untransformed and with their rpc-errors: the task's _SessionProxy reads them as ncclient
+        # reads a direct session's, once.
         device._conn.raise_mode = RaiseMode.NONE  # pylint: disable=protected-access
+        device.transform = lambda: False
         self.sessions_opened += 1
         self.sessions[self.sessions_opened] = (params, device)
         return {'opened': True, 'session': self.sessions_opened}
@@ -420,7 +422,7 @@ class SessionKeeper:
         except CUT_SHORT_ERRORS + (junos_exception.ConnectError,) as exc:
             self.close_session(session)
             return {'error': 'closed', 'message': '%s: %s' % (exc.__class__.__name__, exc)}
-        return {'reply': reply._NCElement__result.xml}  # pylint: disable=protected-access
+        return {'reply': reply.xml}
 
     def transfer_start(self, session, local_path, remote_path, size, mode, socket_timeout):
         """Start scp_put of a local file on its own thread; the task polls transfer_status."""

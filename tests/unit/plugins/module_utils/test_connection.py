@@ -161,9 +161,10 @@ class FakeSession:
         self.closed = False
         self.timeout = params['timeout']
         self._conn = SimpleNamespace(_session=SimpleNamespace(transport=FakeTransport()), raise_mode=None, timeout=None, rpc=self.rpc)
+        self.transform = None
 
     def rpc(self, request, _filter_xml):
-        return SimpleNamespace(_NCElement__result=SimpleNamespace(xml='<rpc-reply><%s-done/></rpc-reply>' % request.tag))
+        return SimpleNamespace(xml='<rpc-reply><%s-done/></rpc-reply>' % request.tag)
 
     def close(self):
         self.closed = True
