@@ -130,6 +130,9 @@ class Connection(NetworkConnectionBase):
     def transfer_start(self, session, local_path, remote_path, size, mode, socket_timeout):
         return self.keeper.transfer_start(session, local_path, remote_path, size, mode, socket_timeout)
 
+    def close_session(self, session):
+        return self.keeper.close_session(session)
+
     def transfer_status(self, session):
         return self.keeper.transfer_status(session)
 

@@ -142,6 +142,20 @@ def close_quietly(device):
         pass
 
 
+def drop_session(device):
+    """End ``device``'s session for good, because the device is going away (a zeroize, the primary's reboot).
+
+    The next open_device then opens a new session, also on the junos.ztp.pyez connection, where close() only lets go
+    of the host's session: a session that has not noticed yet that its device went down is never reused.
+    """
+    if isinstance(device, PersistentDevice):
+        try:
+            device.server('close_session', device.session)
+        except SessionCloseError:
+            pass
+    close_quietly(device)
+
+
 def send_expecting_disconnect(device, rpc_name, **rpc_args):
     """Send a reboot/zeroize-like RPC; a reply cut short by the device going down counts as initiated.
 
@@ -292,9 +306,6 @@ class _SessionProxy:
                 raise RPCError(to_ele(reply.xml), errs=reply.errors)
             raise reply.error
         return NCElement(reply, self._device_handler.transform_reply())
-
-    def close_session(self):
-        """The session belongs to the connection process; the task only lets go of it."""
 
 
 class PersistentDevice(Device):
@@ -458,7 +469,10 @@ class SessionKeeper:
         return self.transfer_status(session)
 
     def close_session(self, session):
-        close_quietly(self.sessions.pop(session)[1])
+        """Close session number ``session`` (drop_session; a session that dropped; the end of the play)."""
+        params_device = self.sessions.pop(session, None)
+        if params_device is not None:
+            close_quietly(params_device[1])
         self.transfers.pop(session, None)
 
     def close(self):

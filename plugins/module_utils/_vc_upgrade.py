@@ -37,7 +37,7 @@ except ImportError as exc:
     CONFIG_ERRORS = ()
 
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    CUT_SHORT_ERRORS, DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly, open_device, send_expecting_disconnect)
+    CUT_SHORT_ERRORS, DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly, drop_session, open_device, send_expecting_disconnect)
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import image_for_model
 from ansible_collections.junos.ztp.plugins.module_utils._image_stage import (
     DEVICE_ERRORS, ImageStager, StageError)
@@ -358,7 +358,9 @@ class PyezOperations:
         Attempts are spaced like the polls (poll_interval): a switch that is back in seconds (a standalone switch's
         reboot on the simulator) is not waited for in fixed 2 s steps, one that takes ten minutes is not hammered.
         """
-        self.close()
+        if self.device is not None:
+            drop_session(self.device)
+            self.device = None
         timeout = max(timeout, 1.0)
         started = clock()
         while self.device is None:

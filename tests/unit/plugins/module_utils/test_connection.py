@@ -13,7 +13,7 @@ from scp import SCPException
 
 from ansible_collections.junos.ztp.plugins.module_utils import _connection
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    DeviceConnectionError, DeviceRpcError, PersistentDevice, SessionKeeper, call_rpc, open_device, scp_put, send_expecting_disconnect,
+    DeviceConnectionError, DeviceRpcError, PersistentDevice, SessionKeeper, call_rpc, drop_session, open_device, scp_put, send_expecting_disconnect,
     session_alive)
 
 PARAMS = {'host': '192.0.2.1', 'port': 830, 'user': 'ztp', 'password': 'secret', 'private_key_file': None,
@@ -189,3 +189,9 @@ def test_the_keeper_shares_a_session_per_set_of_options_and_reopens_one_that_dro
     devices = [device for _params, device in keeper.sessions.values()]
     keeper.close()
     assert keeper.sessions == {} and all(device.closed for device in devices) and not keeper.session_alive(3)
+
+
+def test_a_session_whose_device_goes_away_is_closed_in_the_process_so_the_next_open_is_a_new_one(monkeypatch):
+    device, process = device_with(monkeypatch, None)
+    drop_session(device)
+    assert process.calls[-1] == ('close_session', 7) and not device.connected
