@@ -29,7 +29,7 @@ ARGUMENT_SPEC = dict(
     retry_delay={'type': 'float', 'default': 5.0},
     transfer_timeout={'type': 'int', 'default': 3600},
 )
-CONNECTION_OPTIONS = tuple(CONNECTION_ARGUMENT_SPEC)
+CONNECTION_OPTIONS = tuple(CONNECTION_ARGUMENT_SPEC) + ('socket_path',)
 
 
 def _option_problems(params):

@@ -32,7 +32,7 @@ ARGUMENT_SPEC = dict(
     notification_url={'type': 'str'},
     notification_ca_path={'type': 'path'},
 )
-CONNECTION_OPTIONS = tuple(CONNECTION_ARGUMENT_SPEC)
+CONNECTION_OPTIONS = tuple(CONNECTION_ARGUMENT_SPEC) + ('socket_path',)
 NOTIFICATION_TIMEOUT = 10
 MAX_CONSECUTIVE_FAILURES = 3
 

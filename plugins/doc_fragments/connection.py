@@ -61,7 +61,9 @@ options:
     type: int
     default: 30
 notes:
-  - Modules run on the controller (C(ansible_connection=local)) and open their own NETCONF session with PyEZ.
+  - Modules run on the controller. With C(ansible_connection=junos.ztp.pyez) (the collection's persistent connection) every
+    device task of a play uses the host's one NETCONF session, re-opened only after the device rebooted; with
+    C(ansible_connection=local) each task opens its own session with PyEZ.
 requirements:
   - junos-eznc
   - ncclient

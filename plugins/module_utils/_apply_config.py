@@ -23,12 +23,12 @@ import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    CUT_SHORT_ERRORS, DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly)
+    CUT_SHORT_ERRORS, DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly, scp_put)
 
 try:
     from jnpr.junos.exception import ConnectError, RpcError
     from jnpr.junos.utils.config import Config
-    from scp import SCPClient, SCPException
+    from scp import SCPException
     HAS_APPLY_LIBRARIES = True
     APPLY_IMPORT_ERROR = None
     # What loading, committing, locking or copying can fail with: the device's refusal, or a dropped session.
@@ -434,13 +434,10 @@ class ConfigApplier:
         return bool(checksum) and checksum.strip().lower() == hashlib.sha256(key).hexdigest()
 
     def _upload(self, content, remote_path):
-        client = SCPClient(self.device._conn._session.transport, socket_timeout=max(self.device.timeout, 10))
         try:
-            client.putfo(io.BytesIO(content), remote_path, mode='0644', size=len(content))
+            scp_put(self.device, io.BytesIO(content), remote_path, len(content))
         except DEVICE_ERRORS as exc:
             raise ApplyError('copying %s to the device failed: %s' % (remote_path, exc)) from exc
-        finally:
-            client.close()
 
     def _remove(self, remote_path):
         try:

@@ -29,7 +29,7 @@ try:
     from jnpr.junos.exception import ConnectClosedError, RpcError, RpcTimeoutError
     from ncclient.transport.errors import TransportError
     from paramiko import SSHException
-    from scp import SCPClient, SCPException
+    from scp import SCPException
     HAS_TRANSFER_LIBRARIES = True
     TRANSFER_IMPORT_ERROR = None
     # What a broken transfer or a dropped session raises; each is one failed attempt.
@@ -43,7 +43,8 @@ except ImportError as exc:
 
 from ansible.module_utils.urls import ConnectionError as UrlConnectionError, open_url
 
-from ansible_collections.junos.ztp.plugins.module_utils._connection import DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly
+from ansible_collections.junos.ztp.plugins.module_utils._connection import (
+    DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly, scp_put, session_alive)
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import image_for_model
 from ansible_collections.junos.ztp.plugins.module_utils._virtual_chassis import read_virtual_chassis
 
@@ -63,7 +64,6 @@ STORAGE_BLOCK_SIZE = 512
 JUNOS_MOUNT_PREFIX = '/.mount'
 # [guess] Headroom on top of the image itself, so a full /var/tmp does not break logging or the install.
 SPACE_MARGIN_BYTES = 32 * MIB
-SCP_BUFFER_BYTES = MIB
 MAX_BACKOFF_SECONDS = 60
 PROGRESS_FRACTION = 0.1
 PROGRESS_SECONDS = 5.0
@@ -412,10 +412,7 @@ class ImageStager:
         return True
 
     def _session_alive(self):
-        try:
-            return bool(self.device and self.device.connected and self.device._conn._session.transport.is_active())
-        except AttributeError:
-            return False
+        return session_alive(self.device)
 
     def _ensure_session(self):
         if self._session_alive():
@@ -432,21 +429,13 @@ class ImageStager:
         """Send the local file over an SCP channel of the NETCONF session's SSH connection."""
         deadline = self.clock() + self.transfer_timeout
 
-        def progress(_name, _size, sent):
+        def progress(sent):
             meter.update(sent)
             if self.clock() > deadline:
                 raise AttemptFailed('no complete transfer within transfer_timeout (%d s)' % self.transfer_timeout)
 
-        transport = self.device._conn._session.transport
-        client = SCPClient(transport, buff_size=SCP_BUFFER_BYTES, socket_timeout=max(self.device.timeout, 10), progress=progress)
-        try:
-            with open(image.local_path, 'rb') as stream:
-                client.putfo(stream, image.path, size=image.size)
-        except BaseException:
-            # Close without waiting for the remote scp's exit status: a stalled device may never send it.
-            if client.channel is not None:
-                client.channel.close()
-            raise
+        with open(image.local_path, 'rb') as stream:
+            scp_put(self.device, stream, image.path, image.size, progress)
 
     def fetch_url(self, image):
         """Have the device copy the URL to the destination itself (`file copy URL /var/tmp/F`)."""

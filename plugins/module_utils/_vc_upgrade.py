@@ -37,7 +37,7 @@ except ImportError as exc:
     CONFIG_ERRORS = ()
 
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    CUT_SHORT_ERRORS, DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly, open_device, send_expecting_disconnect, send_without_tick)
+    CUT_SHORT_ERRORS, DeviceConnectionError, DeviceRpcError, call_rpc, close_quietly, drop_session, open_device, send_expecting_disconnect)
 from ansible_collections.junos.ztp.plugins.module_utils._data_model import image_for_model
 from ansible_collections.junos.ztp.plugins.module_utils._image_stage import (
     DEVICE_ERRORS, ImageStager, StageError)
@@ -338,9 +338,14 @@ class PyezOperations:
         self.logged_into_member = None
 
     def open(self):
-        self.device = send_without_tick(open_device(self.params))
-        self.sessions_opened += 1
+        self.device = open_device(self.params)
+        self._count_session()
         return self.device
+
+    def _count_session(self):
+        # On the junos.ztp.pyez connection, open_device reuses the host's session when it is still up.
+        if getattr(self.device, 'opened_session', True):
+            self.sessions_opened += 1
 
     def close(self):
         if self.device is not None:
@@ -353,18 +358,20 @@ class PyezOperations:
         Attempts are spaced like the polls (poll_interval): a switch that is back in seconds (a standalone switch's
         reboot on the simulator) is not waited for in fixed 2 s steps, one that takes ten minutes is not hammered.
         """
-        self.close()
+        if self.device is not None:
+            drop_session(self.device)
+            self.device = None
         timeout = max(timeout, 1.0)
         started = clock()
         while self.device is None:
             try:
-                self.device = send_without_tick(open_device(self.params))
+                self.device = open_device(self.params)
             except DeviceConnectionError as exc:
                 waited = clock() - started
                 if waited >= timeout:
                     raise TimeoutError('%s did not come back within %d s: %s' % (self.params['host'], timeout, exc)) from exc
                 sleep(min(poll_interval(waited), timeout - waited))
-        self.sessions_opened += 1
+        self._count_session()
 
     def read(self):
         facts = read_virtual_chassis(self.device)

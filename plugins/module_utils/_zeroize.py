@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    close_quietly, open_device, send_expecting_disconnect, wait_for_device)
+    close_quietly, drop_session, open_device, send_expecting_disconnect, wait_for_device)
 from ansible_collections.junos.ztp.plugins.module_utils._virtual_chassis import read_virtual_chassis
 
 
@@ -60,6 +60,8 @@ def zeroize(params, media=False, wait=False, wait_timeout=1800, check_mode=False
         # The zeroize reply carries warnings ("zeroizing re0", daemons not running); they are not failures.
         reply = send_expecting_disconnect(device, 'request_system_zeroize', ignore_warning=True, **arguments)
         result['reply_cut_short'] = reply is None
+        # The device goes away: waiting for it needs a new session, never this one.
+        drop_session(device)
     finally:
         close_quietly(device)
     started = clock()

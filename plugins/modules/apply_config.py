@@ -218,7 +218,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.junos.ztp.plugins.module_utils._apply_config import (
     ACTIONS, APPLY_IMPORT_ERROR, HAS_APPLY_LIBRARIES, SCRIPT_STAGES, ApplyError, ConfigApplier, load_scripts, validate_request)
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    CONNECTION_ARGUMENT_SPEC, DeviceConnectionError, DeviceRpcError, close_quietly, open_device)
+    CONNECTION_ARGUMENT_SPEC, DeviceConnectionError, DeviceRpcError, close_quietly, module_connection, open_device)
 
 ARGUMENT_SPEC = dict(
     CONNECTION_ARGUMENT_SPEC,
@@ -251,8 +251,9 @@ def main():
 
     applier = None
     try:
-        device = open_device(params)
+        device = open_device(module_connection(module))
         try:
+            # The health check after commit confirmed proves that a new session opens: its own, never the shared one.
             applier = ConfigApplier(device, connect=lambda: open_device(params), check_mode=module.check_mode,
                                     report=module.log, script_timeout=params['script_timeout'], commit_timeout=params['commit_timeout'])
             result = applier.run(params['configuration'], action, scripts, params['confirm'], params['comment'], params['allow_role_changes'])

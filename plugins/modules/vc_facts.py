@@ -204,7 +204,7 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    CONNECTION_ARGUMENT_SPEC, HAS_PYEZ, PYEZ_IMPORT_ERROR, DeviceConnectionError, DeviceRpcError)
+    CONNECTION_ARGUMENT_SPEC, HAS_PYEZ, PYEZ_IMPORT_ERROR, DeviceConnectionError, DeviceRpcError, module_connection)
 from ansible_collections.junos.ztp.plugins.module_utils._virtual_chassis import read_virtual_chassis_at
 
 
@@ -213,7 +213,7 @@ def main():
     if not HAS_PYEZ:
         module.fail_json(msg=missing_required_lib('junos-eznc'), exception=str(PYEZ_IMPORT_ERROR))
     try:
-        facts = read_virtual_chassis_at(module.params)
+        facts = read_virtual_chassis_at(module_connection(module))
     except (DeviceConnectionError, DeviceRpcError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, ansible_facts={'junos_ztp_vc': facts})

@@ -136,7 +136,7 @@ virtual_chassis:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    CONNECTION_ARGUMENT_SPEC, HAS_PYEZ, PYEZ_IMPORT_ERROR, DeviceConnectionError, DeviceRpcError)
+    CONNECTION_ARGUMENT_SPEC, HAS_PYEZ, PYEZ_IMPORT_ERROR, DeviceConnectionError, DeviceRpcError, module_connection)
 from ansible_collections.junos.ztp.plugins.module_utils._vcp_check import ERROR, check_virtual_chassis, failure_message, intent_problems
 from ansible_collections.junos.ztp.plugins.module_utils._virtual_chassis import read_virtual_chassis_at
 
@@ -156,7 +156,7 @@ def main():
         module.fail_json(msg='the intended Virtual Chassis is invalid (named as the ztp_* inventory variables): %s' % '; '.join(problems),
                          findings=[], errors=0)
     try:
-        facts = read_virtual_chassis_at(params)
+        facts = read_virtual_chassis_at(module_connection(module))
     except (DeviceConnectionError, DeviceRpcError) as exc:
         module.fail_json(msg=str(exc), findings=[], errors=0)
     findings = check_virtual_chassis(facts, members, params['topology'], params['provisioning_mode'])

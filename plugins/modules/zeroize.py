@@ -136,7 +136,7 @@ elapsed:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.junos.ztp.plugins.module_utils._connection import (
-    CONNECTION_ARGUMENT_SPEC, HAS_PYEZ, PYEZ_IMPORT_ERROR, DeviceConnectionError, DeviceRpcError)
+    CONNECTION_ARGUMENT_SPEC, HAS_PYEZ, PYEZ_IMPORT_ERROR, DeviceConnectionError, DeviceRpcError, module_connection)
 from ansible_collections.junos.ztp.plugins.module_utils._zeroize import refusal_message, zeroize
 
 
@@ -154,7 +154,7 @@ def main():
     if not HAS_PYEZ:
         module.fail_json(msg=missing_required_lib('junos-eznc'), exception=str(PYEZ_IMPORT_ERROR))
     try:
-        result = zeroize(params, media=params['media'], wait=params['wait'], wait_timeout=params['wait_timeout'],
+        result = zeroize(module_connection(module), media=params['media'], wait=params['wait'], wait_timeout=params['wait_timeout'],
                          check_mode=module.check_mode)
     except (DeviceConnectionError, DeviceRpcError) as exc:
         module.fail_json(msg=str(exc), changed=False)

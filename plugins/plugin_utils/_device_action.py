@@ -13,6 +13,7 @@ import os
 
 from ansible import constants as C
 from ansible.errors import AnsibleError
+from ansible.executor.task_executor import start_connection
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
@@ -25,6 +26,9 @@ CONNECTION_VARIABLES = {
     'host_key_checking': ('ansible_host_key_checking', 'ansible_ssh_host_key_checking'),
     'known_hosts_file': ('ztp_known_hosts_file',),
 }
+
+# The collection's persistent connection (plugins/connection/pyez.py): one NETCONF session per host for the whole play.
+PERSISTENT_CONNECTION = 'junos.ztp.pyez'
 
 # Credential option -> the environment variable an AWX Network credential sets for it.
 CREDENTIAL_ENVIRONMENT = {
@@ -104,15 +108,40 @@ class DeviceActionBase(ControllerFiles, ActionBase):
                 raise AnsibleError('known_hosts_file (the ztp_known_hosts_file variable): %s; create it with ssh-keyscan' % exc) from None
         return options
 
+    def persistent_socket(self):
+        """The socket of this host's junos.ztp.pyez connection process (started when it is not running), or None on local.
+
+        The task executor starts ansible-connection's helper before every task of a connection that forces persistence,
+        a Python start-up per task; junos.ztp.pyez does not force it, and only device tasks start the process, through the
+        same start_connection, when the host has none. Modules get the socket as Ansible hands it to every module
+        (``_ansible_socket``); recording it in the task's arguments, as ActionBase does for the modules it runs, is what
+        makes the strategy close the session at the end of the play.
+        """
+        connection = self._connection
+        if getattr(connection, 'transport', None) != PERSISTENT_CONNECTION:
+            if getattr(connection, 'socket_path', None):
+                raise AnsibleError('junos.ztp device tasks run on ansible_connection %s or local, not %s'
+                                   % (PERSISTENT_CONNECTION, getattr(connection, '_load_name', connection.transport)))
+            return None
+        if not (connection.socket_path and os.path.exists(connection.socket_path)):
+            self._play_context.timeout = connection.get_option('persistent_command_timeout')
+            connection._socket_path = start_connection(self._play_context, connection.get_options(), self._task._uuid)  # pylint: disable=protected-access
+        self._task.args['_ansible_socket'] = connection.socket_path
+        return connection.socket_path
+
     def in_process_parameters(self, task_vars, argument_spec):
-        """For plugins that do the work themselves: (validated parameters, problems) of module_args + connection options."""
+        """For plugins that do the work themselves: (validated parameters, problems) of module_args + connection options.
+
+        The parameters carry ``socket_path`` for open_device (None on the local connection).
+        """
         args = self.module_args(task_vars)
         try:
             args.update(self.connection_args(task_vars))
+            socket_path = self.persistent_socket()
         except AnsibleError as exc:
             return {}, [str(exc)]
         validation = ArgumentSpecValidator(argument_spec).validate(args)
-        return validation.validated_parameters, list(validation.error_messages)
+        return dict(validation.validated_parameters, socket_path=socket_path), list(validation.error_messages)
 
     def module_args(self, task_vars):
         """The module's arguments before the connection options: the task's, with HOST_VARIABLE_DEFAULTS filled in.
@@ -140,6 +169,7 @@ class DeviceActionBase(ControllerFiles, ActionBase):
         try:
             module_args = self.module_args(task_vars)
             module_args.update(self.connection_args(task_vars))
+            self.persistent_socket()
         except AnsibleError as exc:
             return dict(result, failed=True, msg='%s: %s' % (task_vars.get('inventory_hostname'), exc))
         result.update(self._execute_module(module_args=module_args, task_vars=task_vars))

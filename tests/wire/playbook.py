@@ -29,8 +29,8 @@ class PlaybookRun:
 
 
 def vc_host_vars(vc, user, password, **extra):
-    """Host variables that point ansible at a simulated VC, host key checking on."""
-    return dict({'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+    """Host variables that point ansible at a simulated VC, host key checking on, on the persistent connection."""
+    return dict({'ansible_connection': 'junos.ztp.pyez', 'ansible_python_interpreter': sys.executable,
                  'ansible_host': vc.host, 'ansible_port': vc.port, 'ansible_user': user,
                  'ansible_password': password, 'ztp_known_hosts_file': str(vc.known_hosts_file)}, **extra)
 

@@ -32,9 +32,14 @@ def test_no_module_shows_the_password(vcsim, tmp_path):
         {'name': 'zeroize', 'junos.ztp.zeroize': {'confirm': True}, 'check_mode': True},
         {'name': 'wrong password', 'junos.ztp.vc_facts': {'password': PASSWORD + '-wrong'}, 'ignore_unreachable': True},
     ]
-    run = run_playbook(tmp_path, tasks, {'vc-secret': host_vars}, extra_args=['-vvv'])
+    # The persistent connection's process logs to Ansible's log; asked to log its messages, it still must not.
+    log = tmp_path / 'ansible.log'
+    run = run_playbook(tmp_path, tasks, {'vc-secret': host_vars}, extra_args=['-vvvv'],
+                       env={'ANSIBLE_LOG_PATH': str(log), 'ANSIBLE_PERSISTENT_LOG_MESSAGES': 'true'})
     for name in ('facts', 'check', 'stage', 'upgrade', 'configure', 'zeroize'):
         assert run.task(name)['status'] == 'ok', run.output[-4000:]
     assert run.task('wrong password')['status'] == 'failed'
+    assert host_vars['ansible_connection'] == 'junos.ztp.pyez' and 'shutdown complete' in log.read_text()   # the process logged here
     assert PASSWORD not in run.output
     assert PASSWORD not in json.dumps(run.results)
+    assert PASSWORD not in log.read_text()
