@@ -7,7 +7,7 @@ The phone-home client's "Apply Scripts and New Configuration" stage, driven from
 pre-configuration scripts, then the Junos XML configuration (merge or replace, optionally
 ``commit confirmed``), then post-configuration scripts.
 
-The Virtual Chassis seed warns that scripts or configuration that make the VC assign new member roles
+The VC document warns that scripts or configuration that make the VC assign new member roles
 or elect a new primary during provisioning make provisioning fail unpredictably. ``role_change_findings``
 and ``script_findings`` find such statements before anything is sent; ``ConfigApplier`` drops the ones
 the device already has (they change nothing) and refuses the rest unless told otherwise.

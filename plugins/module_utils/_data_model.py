@@ -32,9 +32,9 @@ except ImportError:  # pragma: no cover - reported by the callers
 MAX_MEMBER_ID = 9
 MAX_MEMBERS = 10  # a Virtual Chassis has at most ten members, IDs 0 to 9
 MAX_ROUTING_ENGINES = 2  # a primary and a backup; every other member is a linecard
-MAX_URL_LENGTH = 256  # "HTTP URLs are limited to 256 characters" (ZTP seed)
+MAX_URL_LENGTH = 256  # "HTTP URLs are limited to 256 characters" (ZTP document)
 CHECKSUM_LENGTHS = {'md5': 32, 'sha1': 40, 'sha256': 64}
-DEFAULT_MEMBER_DETECTION_TIMEOUT = 900  # [guess] the seed names a default but not its value
+DEFAULT_MEMBER_DETECTION_TIMEOUT = 900  # [guess] the VC document names a default but not its value
 TRANSFER_MODES = ('tftp', 'ftp', 'http', 'https')
 
 # Text rules: spec key 'pattern' is matched against the whole value, 'pattern_description' says it in words;

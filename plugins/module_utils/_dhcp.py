@@ -304,7 +304,7 @@ def settings_problems(settings):
 
 
 def settings_warnings(settings):
-    """The seed's precedence rules, when the chosen encodings send a value twice."""
+    """The ZTP document's precedence rules, when the chosen encodings send a value twice."""
     warnings = []
     if settings.output.family == 4 and len(settings.file_server_options) > 1:
         warnings.append('output %s: options 150 and 66 both carry the file server; Juniper devices use 150 and ignore 66' % settings.output.name)

@@ -120,7 +120,7 @@ def factory_default_clashes(root):
 
 
 def _virtual_chassis_contradictions(root, members):
-    """Member statements that would change roles while the client provisions (the seed warns against it)."""
+    """Member statements that would change roles while the client provisions (the VC document warns against it)."""
     by_id = {m['member_id']: m for m in members if m.get('member_id') is not None}
     messages = []
     for statement in root.findall('virtual-chassis/member'):

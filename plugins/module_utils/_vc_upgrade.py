@@ -12,7 +12,7 @@ What the phone-home client does on a Virtual Chassis ("Bootstrap Virtual Chassis
   backup roles while members reboot, with the user's original ``virtual-chassis`` stanza recorded in the
   same commit (in the never-applied group ``junos-ztp-upgrade``), and the configuration that puts it back.
 - ``VcUpgrade`` (the executor): runs a plan through a small device-operations interface (``PyezOperations``
-  over NETCONF; unit tests pass a fake), emitting the seed's notifications through a callback.
+  over NETCONF; unit tests pass a fake), emitting the VC document's notifications through a callback.
 
 Nothing is kept on the controller: a run that dies part-way leaves the role record on the device, and the
 next run finds it, resumes from what the Virtual Chassis shows and restores the recorded configuration.
@@ -46,11 +46,11 @@ from ansible_collections.junos.ztp.plugins.module_utils._virtual_chassis import 
 
 PHASES = ('linecards', 'backup', 'primary')
 PHASE_OF_ROLE = {'linecard': 'linecards', 'backup': 'backup', 'primary': 'primary'}
-# Notifications name the role as Junos shows it ("Master, Backup, or Linecard", VC seed).
+# Notifications name the role as Junos shows it ("Master, Backup, or Linecard", VC document).
 JUNOS_ROLE = {'primary': 'Master', 'backup': 'Backup', 'linecard': 'Linecard'}
 RE_ROLES = ('primary', 'backup')
 
-# Notification types and messages: Table 2 of the VC seed, verbatim. Messages marked "ours" fill gaps the
+# Notification types and messages: Table 2 of the VC document, verbatim. Messages marked "ours" fill gaps the
 # table leaves (a reboot message for linecards only, nothing for a start refused in strict mode); docs/upgrade.md
 # lists every message and when it is sent.
 IMAGE_INSTALLED = 'vc-member-image-installed'
@@ -95,7 +95,7 @@ FAILED_OUTCOMES = (INSTALL_FAILED, NOT_DETECTED, DETECTED_NOT_UPGRADED)
 PINNED_RE_PRIORITY = 255
 PINNED_LINECARD_PRIORITY = 0
 # Before the primary reboots, one upgraded linecard becomes eligible with the lowest priority that is: the VC
-# elects it backup while the old primary is away (the seed: "the Virtual Chassis also elects a new backup"), and
+# elects it backup while the old primary is away (the VC document: "the Virtual Chassis also elects a new backup"), and
 # the old primary (255) outranks it when it rejoins and takes the backup role back. It never preempts a 255.
 TEMPORARY_BACKUP_PRIORITY = 1
 RECORD_GROUP = 'junos-ztp-upgrade'
@@ -143,7 +143,7 @@ def describe_member(event):
     """``member 2 (PE3714100999, Linecard)``: how a member-specific notification names its member; None for the VC."""
     if event.get('member_id') is None:
         return None
-    # The seed's member notifications name one of three roles; an absent member keeps the role it was last seen in.
+    # The VC document's member notifications name one of three roles; an absent member keeps the role it was last seen in.
     details = [event.get('serial_number') or 'serial unknown'] + ([event['role']] if event.get('role') else [])
     return 'member %s (%s)' % (event['member_id'], ', '.join(details))
 
