@@ -107,6 +107,28 @@ async def load(serials, port, context, concurrency, per_request, max_seconds):
     return time.perf_counter() - started, latencies, failures
 
 
+def free_port():
+    """A loopback port free at this moment."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def wait_listening(port, process, log):
+    """Return once the server started as ``process`` (writing ``log``) accepts connections on ``port``."""
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError('server exited:\n' + Path(log).read_text())
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))] * 1000
@@ -123,24 +145,14 @@ def main():
     write_self_signed(str(cert), str(key), ['127.0.0.1'])
     models = write_records(workdir / 'records', args.clients)
     serials = [m['serial_number'] for model in models.values() for m in model['ztp_members']]
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     log = open(workdir / 'server.log', 'wb')
     command = [sys.executable, '-m', 'junos_ztp_phs', '--records', str(workdir / 'records'), '--db', str(workdir / 'n.db'),
                '--cert', str(cert), '--key', str(key), '--listen', '127.0.0.1:%d' % port]
     server = subprocess.Popen(command, env=dict(os.environ, PYTHONPATH=str(SERVER_SOURCE)), stdout=log, stderr=subprocess.STDOUT)
     context = ssl.create_default_context(cafile=str(cert))
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(('127.0.0.1', port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        wait_listening(port, server, workdir / 'server.log')
         time.sleep(1)  # records loaded
         rows = []
         for concurrency in [int(level) for level in args.concurrency.split(',')]:

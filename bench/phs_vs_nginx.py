@@ -23,7 +23,6 @@ import os
 import re
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,7 @@ sys.path.insert(0, str(REPO / '.build' / 'collections'))
 sys.path.insert(0, str(SERVER_SOURCE))
 
 from junos_ztp_phs.tls import write_self_signed  # noqa: E402
-from phs_load import write_records  # noqa: E402
+from phs_load import free_port, wait_listening, write_records  # noqa: E402
 
 NAMES = ('junos-ztp-phs', 'nginx')
 PREFIX = '/restconf/data/juniper-zerotouch-bootstrap-server:devices/device='
@@ -66,26 +65,6 @@ http {
     }
 }
 """
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
-def wait_listening(port, process, log):
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError('server exited:\n' + Path(log).read_text())
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def cpu_seconds(pid):
