@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import concurrent.futures
+import functools
 import http.client
 import json
 import os
+import socket
 import ssl
 import subprocess
 import sys
@@ -19,6 +22,7 @@ from ansible_collections.junos.ztp.plugins.module_utils._phs_records import rend
 from ansible_collections.junos.ztp.plugins.module_utils._versioned_dir import write_version
 from loopback import reserve_port
 from playbook import REPO, run_playbook
+from vcsim.ztp import enter_netns
 
 SERVER_SOURCE = REPO / 'roles' / 'phone_home_server' / 'files'
 sys.path.insert(0, str(SERVER_SOURCE))
@@ -127,6 +131,52 @@ def test_phc_client_fetches_its_record_and_its_notifications_show_in_the_status_
     assert vc['members']['VCF0002']['stage'] == 'vc-member-image-installed'  # named in the primary's message
     assert [e['type'] for e in vc['history']][0] == 'record-fetched'
     assert server.status('/status')['hosts']['vc-full-strict']['state'] == 'complete'
+
+
+def _delayed_acks():
+    """Linux's count of delayed TCP acknowledgements in the calling thread's network namespace."""
+    names, values = Path('/proc/thread-self/net/netstat').read_text().splitlines()[:2]
+    return int(dict(zip(names.split(), values.split()))['DelayedACKs'])
+
+
+def _fetches_with_nagle(tmp_path, count):
+    """Delayed acknowledgements while a TLS 1.3 client that keeps Nagle's algorithm on fetches `count` records."""
+    run = functools.partial(subprocess.run, check=True)
+    namespace = 'jzq' + os.urandom(3).hex()
+    run(['ip', 'netns', 'add', namespace])
+    try:
+        enter_netns(namespace)  # this thread only: the server started below and its counters are the namespace's alone
+        run(['ip', 'link', 'set', 'lo', 'up'])
+        server = Server(tmp_path)
+        _write_records(server.records)
+        server.start()
+        try:
+            auth = base64.b64encode(b'VCF0002:').decode()
+            request = ('GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic %s\r\nConnection: close\r\n\r\n'
+                       % (LEGACY % 'VCF0002', auth)).encode()
+            before = _delayed_acks()
+            for _fetch in range(count):
+                # No TCP_NODELAY (unlike http.client): the request, written after the client's Finished, waits for its ACK.
+                with socket.create_connection(('127.0.0.1', server.port)) as raw, \
+                        server.context.wrap_socket(raw, server_hostname='127.0.0.1') as tls:
+                    assert tls.version() == 'TLSv1.3'
+                    tls.sendall(request)
+                    answer = b''.join(iter(functools.partial(tls.recv, 65536), b''))
+                    assert answer.startswith(b'HTTP/1.1 200 ')
+            return _delayed_acks() - before
+        finally:
+            server.stop()
+    finally:
+        subprocess.run(['ip', 'netns', 'del', namespace], check=False)
+
+
+def test_the_end_of_a_client_handshake_is_acknowledged_at_once(tmp_path):
+    """A client that writes its request right after its TLS Finished (Nagle on) is not held ~40 ms by a delayed ACK."""
+    if os.geteuid() != 0:
+        pytest.skip('network namespaces need root')
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a thread of its own, which leaves the test's namespace
+        delayed = pool.submit(_fetches_with_nagle, tmp_path, 20).result()
+    assert delayed == 0  # 20 without TCP_QUICKACK (one per fetch), counted by the kernel rather than timed
 
 
 def test_rfc8572_client_gets_onboarding_information_and_reports_progress(server):

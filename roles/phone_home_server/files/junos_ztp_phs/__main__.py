@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import signal
+import socket
 import ssl
 import sys
 from urllib.parse import parse_qs, urlsplit
@@ -108,12 +110,64 @@ def main(argv=None):
 def serve(args, token, reuse_port=None):
     app = create_app(args.records, open_store(args), redirect=args.redirect, status_token_value=token,
                      reload_interval=args.reload_interval, status_open=args.status_open)
-    host, port = args.listen
-    logging.getLogger('junos_ztp_phs').info('listening on https://%s:%d', host, port)
     # uvloop: about twice the TLS handshakes per second of the standard event loop (docs/phone-home.md, Measured).
-    web.run_app(app, host=host, port=port, ssl_context=tls_context(args.cert, args.key), print=None, loop=uvloop.new_event_loop(),
-                access_log=None if args.no_access_log else logging.getLogger('junos_ztp_phs.access'),
-                access_log_class=AccessLogger, reuse_port=reuse_port)
+    uvloop.run(_serve(app, args, reuse_port))
+
+
+async def _serve(app, args, reuse_port):
+    """Serve until SIGTERM or SIGINT, then stop accepting, finish the requests under way and close the store."""
+    runner = web.AppRunner(app, handle_signals=False, access_log=None if args.no_access_log else logging.getLogger('junos_ztp_phs.access'),
+                           access_log_class=AccessLogger)
+    await runner.setup()
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    host, port = args.listen
+    try:
+        server = await loop.create_server(lambda: AckedHandshake(runner.server()), host, port, ssl=tls_context(args.cert, args.key),
+                                          reuse_port=reuse_port)
+        logging.getLogger('junos_ztp_phs').info('listening on https://%s:%d', host, port)
+        await stopping.wait()
+        server.close()
+    finally:
+        await runner.cleanup()
+
+
+class AckedHandshake(asyncio.Protocol):
+    """aiohttp's protocol for one connection, which first acknowledges the client's end of the TLS handshake at once.
+
+    A TLS 1.3 client sends its Finished message and then its request in two writes. Unless it disabled Nagle's
+    algorithm, the request waits for the Finished to be acknowledged, and Linux delays that acknowledgement by
+    about 40 ms when the server has nothing to send (no session tickets: see tls_context). TCP_QUICKACK sends the
+    pending acknowledgement now: 2 ms instead of 44 per fetch for such a client (docs/performance.md).
+    """
+
+    __slots__ = ('_handler',)
+
+    def __init__(self, handler):
+        self._handler = handler
+
+    def connection_made(self, transport):
+        tcp = transport.get_extra_info('socket')
+        if tcp is not None and hasattr(socket, 'TCP_QUICKACK'):  # Linux only
+            tcp.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        self._handler.connection_made(transport)
+
+    def data_received(self, data):
+        self._handler.data_received(data)
+
+    def eof_received(self):
+        return self._handler.eof_received()
+
+    def connection_lost(self, exc):
+        self._handler.connection_lost(exc)
+
+    def pause_writing(self):
+        self._handler.pause_writing()
+
+    def resume_writing(self):
+        self._handler.resume_writing()
 
 
 def supervise(args, token):
