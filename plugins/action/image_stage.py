@@ -29,7 +29,6 @@ ARGUMENT_SPEC = dict(
     retry_delay={'type': 'float', 'default': 5.0},
     transfer_timeout={'type': 'int', 'default': 3600},
 )
-CONNECTION_OPTIONS = tuple(CONNECTION_ARGUMENT_SPEC) + ('socket_path',)
 
 
 def _option_problems(params):
@@ -75,7 +74,10 @@ class ActionModule(DeviceActionBase):
         if problems:
             return dict(result, failed=True, msg='; '.join(problems))
 
-        connection = {option: params[option] for option in CONNECTION_OPTIONS}
+        try:
+            connection = self.device_options(params)
+        except AnsibleError as exc:
+            return dict(result, failed=True, msg='%s: %s' % (host, exc))
         stager = ImageStager(
             connect=lambda: open_device(connection),
             report=lambda message: display.display('%s: %s' % (host, message)),

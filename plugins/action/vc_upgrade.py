@@ -32,7 +32,6 @@ ARGUMENT_SPEC = dict(
     notification_url={'type': 'str'},
     notification_ca_path={'type': 'path'},
 )
-CONNECTION_OPTIONS = tuple(CONNECTION_ARGUMENT_SPEC) + ('socket_path',)
 NOTIFICATION_TIMEOUT = 10
 MAX_CONSECUTIVE_FAILURES = 3
 
@@ -117,7 +116,11 @@ class ActionModule(DeviceActionBase):
             if notifier is not None:
                 notifier.post(event)
 
-        ops = PyezOperations({option: params[option] for option in CONNECTION_OPTIONS}, install_timeout=params['install_timeout'],
+        try:
+            device_options = self.device_options(params)
+        except AnsibleError as exc:
+            return dict(result, failed=True, msg='%s: %s' % (host, exc))
+        ops = PyezOperations(device_options, install_timeout=params['install_timeout'],
                              cache_dir=self.digest_cache_dir(), source=params['image_source'],
                              report=lambda message: display.display('%s | %s' % (host, message)))
         upgrade = VcUpgrade(ops, params['software'], mode=params['provisioning_mode'], detection_timeout=params['member_detection_timeout'],

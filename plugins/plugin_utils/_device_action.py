@@ -17,6 +17,7 @@ from ansible.executor.task_executor import start_connection
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.junos.ztp.plugins.module_utils._connection import CONNECTION_ARGUMENT_SPEC
 from ansible_collections.junos.ztp.plugins.plugin_utils._controller_files import ControllerFiles
 
 # Module option -> the host variables it is filled from, first match wins (credentials: see credential_args).
@@ -132,16 +133,22 @@ class DeviceActionBase(ControllerFiles, ActionBase):
     def in_process_parameters(self, task_vars, argument_spec):
         """For plugins that do the work themselves: (validated parameters, problems) of module_args + connection options.
 
-        The parameters carry ``socket_path`` for open_device (None on the local connection).
+        Nothing is started: device_options gives open_device's options once every check has passed.
         """
         args = self.module_args(task_vars)
         try:
             args.update(self.connection_args(task_vars))
-            socket_path = self.persistent_socket()
         except AnsibleError as exc:
             return {}, [str(exc)]
         validation = ArgumentSpecValidator(argument_spec).validate(args)
-        return dict(validation.validated_parameters, socket_path=socket_path), list(validation.error_messages)
+        return validation.validated_parameters, list(validation.error_messages)
+
+    def device_options(self, params):
+        """open_device's options from validated parameters: ``socket_path`` of the host's junos.ztp.pyez process, started now
+
+        (None on the local connection). Raises AnsibleError when that process cannot start.
+        """
+        return dict({option: params[option] for option in CONNECTION_ARGUMENT_SPEC}, socket_path=self.persistent_socket())
 
     def module_args(self, task_vars):
         """The module's arguments before the connection options: the task's, with HOST_VARIABLE_DEFAULTS filled in.

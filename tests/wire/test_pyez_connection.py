@@ -50,3 +50,23 @@ def test_the_device_tasks_of_a_play_share_one_session_on_pyez_and_open_one_each_
     # Six device tasks: one session on the persistent connection, one per task on local.
     assert sim.vc('shared').sessions_opened == 1
     assert sim.vc('per-task').sessions_opened == 6
+
+
+def test_bad_input_starts_no_connection_process(vcsim, tmp_path):
+    """vc_upgrade and image_stage check their arguments before the host's junos.ztp.pyez process is started."""
+    sim = vcsim(vc4_spec(name='vc'))
+    hosts = {'vc': vc_host_vars(sim.vc('vc'), sim.user, sim.password, ansible_connection='junos.ztp.pyez')}
+    control = tmp_path / 'pc'  # ansible-core creates it when it starts a persistent connection process
+    tasks = [
+        {'name': 'Upgrade', 'junos.ztp.vc_upgrade': {'install_timeout': 'soon'}, 'ignore_errors': True},
+        {'name': 'Stage', 'junos.ztp.image_stage': {'retries': 'many'}, 'ignore_errors': True},
+    ]
+    run = run_playbook(tmp_path, tasks, hosts, env={'ANSIBLE_PERSISTENT_CONTROL_PATH_DIR': str(control)})
+    assert 'install_timeout' in run.task('Upgrade', 'vc')['result']['msg'], run.output[-3000:]
+    assert 'retries' in run.task('Stage', 'vc')['result']['msg'], run.output[-3000:]
+    assert not control.exists()
+    assert sim.vc('vc').sessions_opened == 0
+    # The same play with a device task that may run: the process starts, so the check above can see one.
+    run = run_playbook(tmp_path, [{'name': 'Facts', 'junos.ztp.vc_facts': None}], hosts, env={'ANSIBLE_PERSISTENT_CONTROL_PATH_DIR': str(control)})
+    assert run.task('Facts', 'vc')['status'] == 'ok', run.output[-3000:]
+    assert control.exists()
