@@ -58,13 +58,16 @@ class Server:
         self.context = ssl.create_default_context(cafile=str(self.cert))  # verifies the server against the test CA
         self.log = self.workdir / ('server-%d.log' % self.port)
 
-    def start(self):
+    def start_process(self):
         command = [sys.executable, '-m', 'junos_ztp_phs', '--records', str(self.records), *self.database,
                    '--cert', str(self.cert), '--key', str(self.key), '--listen', '127.0.0.1:%d' % self.port,
                    '--reload-interval', '0.2'] + self.extra
         env = dict(os.environ, PYTHONPATH=str(SERVER_SOURCE))
         with open(self.log, 'ab') as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start(self):
+        self.start_process()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
@@ -223,6 +226,21 @@ def test_notifications_survive_a_restart(tmp_path):
         assert server.status('/status/devices/VCM0001')['last_event']['type'] == 'configuration-applied'
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize('workers', ['1', '2'])
+def test_an_address_in_use_is_a_clear_error_and_a_failed_exit(tmp_path, workers):
+    server = Server(tmp_path, extra=['--workers', workers])
+    _write_records(server.records)
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        server.port = taken.getsockname()[1]
+        server.start_process()
+        assert server.process.wait(timeout=60) == 1
+    log = server.log.read_text()
+    assert 'ERROR cannot listen on 127.0.0.1:%d (' % server.port in log and 'already in use' in log.lower(), log
+    assert 'Traceback' not in log, log
 
 
 def test_records_reload_without_a_restart(tmp_path):

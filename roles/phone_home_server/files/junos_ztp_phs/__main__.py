@@ -101,17 +101,15 @@ def main(argv=None):
     if args.status_token_file:
         with open(args.status_token_file, encoding='utf-8') as stream:
             token = stream.read().strip()
-    if args.workers == 1:
-        serve(args, token)
-    else:
-        sys.exit(supervise(args, token))
+    sys.exit(serve(args, token) if args.workers == 1 else supervise(args, token))
 
 
 def serve(args, token, reuse_port=None):
+    """Serve until told to stop; the exit status (1 when the address cannot be listened on)."""
     app = create_app(args.records, open_store(args), redirect=args.redirect, status_token_value=token,
                      reload_interval=args.reload_interval, status_open=args.status_open)
     # uvloop: about twice the TLS handshakes per second of the standard event loop (docs/phone-home.md, Measured).
-    uvloop.run(_serve(app, args, reuse_port))
+    return uvloop.run(_serve(app, args, reuse_port))
 
 
 async def _serve(app, args, reuse_port):
@@ -124,12 +122,18 @@ async def _serve(app, args, reuse_port):
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     host, port = args.listen
+    log = logging.getLogger('junos_ztp_phs')
     try:
-        server = await loop.create_server(lambda: AckedHandshake(runner.server()), host, port, ssl=tls_context(args.cert, args.key),
-                                          reuse_port=reuse_port)
-        logging.getLogger('junos_ztp_phs').info('listening on https://%s:%d', host, port)
+        try:
+            server = await loop.create_server(lambda: AckedHandshake(runner.server()), host, port, ssl=tls_context(args.cert, args.key),
+                                              reuse_port=reuse_port)
+        except OSError as exc:  # in use, or not an address of this host
+            log.error('cannot listen on %s:%d (%s)', host, port, exc)
+            return 1
+        log.info('listening on https://%s:%d', host, port)
         await stopping.wait()
         server.close()
+        return 0
     finally:
         await runner.cleanup()
 
@@ -176,10 +180,13 @@ def supervise(args, token):
     for _number in range(args.workers):
         pid = os.fork()
         if pid == 0:
+            status = 1  # a worker that fails makes the supervisor fail, with what went wrong logged first
             try:
-                serve(args, token, reuse_port=True)
+                status = serve(args, token, reuse_port=True)
+            except Exception:  # pylint: disable=broad-exception-caught
+                logging.getLogger('junos_ztp_phs').exception('worker %d failed', os.getpid())
             finally:
-                os._exit(0)  # pylint: disable=protected-access
+                os._exit(status)  # pylint: disable=protected-access
         children.add(pid)
 
     def stop(signum=signal.SIGTERM, _frame=None):
