@@ -42,6 +42,8 @@ site=usr/local/lib/python3.11/dist-packages
 # The image holds no documentation, manual pages, translations or iconv modules (the copyright files stay).
 # The root filesystem is merged-/usr from the start (usr-is-merged), so usrmerge and the perl it pulled in go.
 # No mirror is named: mmdebstrap uses Debian's default one and adds the release's updates and security archives.
+# The hooks' single-quoted $1 is mmdebstrap's (the root filesystem), expanded when it runs them.
+# shellcheck disable=SC2016
 mmdebstrap --quiet --variant=essential --include=python3,usr-is-merged \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \

@@ -9,6 +9,8 @@ packages=(isc-dhcp-server kea-dhcp4-server kea-dhcp6-server openssh-client iprou
 packages+=(postgresql)
 # bench/phs_vs_nginx.py: ab (a C load generator) and nginx, the limit the phone-home server is measured against.
 packages+=(apache2-utils nginx-light)
+# ansible-test sanity checks the shell scripts with shellcheck only where it is installed.
+packages+=(shellcheck)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
