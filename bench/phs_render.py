@@ -1,6 +1,6 @@
 """Phone-home records through the role, as users run them: junos.ztp.phs_records against one template task per host.
 
-    .venv/bin/python bench/phs_render.py [--devices 10000] [--naive-devices 400]
+    .venv/bin/python bench/phs_render.py [--devices 10000] [--naive-devices 400] [--repeats 5]
 
 A synthetic fleet shaped like the example inventory (4-member EX4300 Virtual Chassis, so 10,000 devices =
 2,500 hosts x 4 member serials; each host's configuration given as content), as an executable inventory.
@@ -9,9 +9,11 @@ Real ansible-playbook runs of the role junos.ztp.phs_records on the phone-home s
 1. a run that renders nothing (Ansible start-up and inventory loading, the CPU baseline);
 2. the first run (every record written), then a re-run with nothing changed (no write, ``changed: false``;
    decided from the digest of the inputs and the manifest on the target, checked here: nothing in the records
-   directory is written), then a re-run after one record was edited by hand (noticed with stat, the fleet
-   rendered again, the records on the target read and compared, a new version written);
-3. the same runs at --naive-devices, and the naive approach at that size, measured: one
+   directory is written) alternating --repeats times with the floor (an ansible.builtin.ping task on the same
+   host: what Ansible spends on any module task there; medians shown, every run listed), then a re-run after one
+   record was edited by hand (noticed with stat, the fleet rendered again, the records on the target read and
+   compared, a new version written);
+3. the same runs at --naive-devices (once each), and the naive approach at that size, measured: one
    ansible.builtin.template task per host that writes a record per member serial;
 4. the task's phases in this process at --devices (CPU seconds; wall beside it where the disk is involved).
 
@@ -24,6 +26,7 @@ import argparse
 import gc
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -44,6 +47,7 @@ SHARED = {'ztp_topology': 'full', 'ztp_provisioning_mode': 'strict', 'ztp_softwa
           'ztp_phone_home': {'server_url': 'https://192.0.2.40:8443'}}
 SERVER = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
 TASK = 'Render the phone-home records of the fleet and swap the records directory'
+FLOOR = 'floor: ansible.builtin.ping'
 NAIVE_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 <device xmlns="http://juniper.net/zerotouch-bootstrap-server">
   <unique-id>{{ item.serial_number }}</unique-id>
@@ -97,13 +101,26 @@ def naive_play(directory):
          'loop': '{{ ztp_members }}'}]}]
 
 
-def measure(directory, devices):
-    """{step: (task wall s, run CPU s beyond start-up)} for the role's first run and re-run, with start-up."""
+def measure(directory, devices, repeats=1):
+    """{step: (task wall s, run CPU s beyond start-up)} for the role's first run and re-run, with start-up.
+
+    The unchanged re-run and the floor run ``repeats`` times each, alternating; their medians are the figures,
+    and {step: [task wall s of each run]} comes second.
+    """
     inventory = write_inventory(directory, devices)
     baseline = run_playbook(directory, inventory, plays=[{'name': 'Noop', 'hosts': 'phs', 'gather_facts': False, 'tasks': NOOP}])
     figures = {'start-up + inventory': (baseline.startup, baseline.cpu)}
     dest = directory / ('records%d' % devices)
-    for step, changed in (('first run', 'changed=1'), ('re-run, nothing changed', 'changed=0'), ('re-run, a record edited by hand', 'changed=1')):
+    ping = [{'name': 'Floor', 'hosts': 'phs', 'gather_facts': False, 'tasks': [{'name': 'ping', 'ansible.builtin.ping': {}}]}]
+    runs = {}
+    steps = [('first run', 'changed=1')] + [('re-run, nothing changed', 'changed=0'), (FLOOR, None)] * repeats + [
+        ('re-run, a record edited by hand', 'changed=1')]
+    for step, changed in steps:
+        if step == FLOOR:
+            # The floor under any module task on the server host in this inventory: Ansible's own cost of running a module there.
+            run = run_playbook(directory, inventory, plays=ping)
+            runs.setdefault(step, []).append((run.tasks['ping'], run.cpu - baseline.cpu))
+            continue
         if step == 're-run, a record edited by hand':
             record = dest / 'devices' / ('PE%06d%02d.xml' % (0, 1))
             record.write_bytes(record.read_bytes().replace(b'<unique-id>', b'<unique-id>X'))
@@ -113,12 +130,10 @@ def measure(directory, devices):
             raise SystemExit('%s: expected %s:\n%s' % (step, changed, run.output[-2000:]))
         if changed == 'changed=0' and _written(dest) != written:
             raise SystemExit('%s: the records directory was written' % step)
-        figures[step] = (next(t for name, t in run.tasks.items() if name.endswith(TASK)), run.cpu - baseline.cpu)
-    # The floor under any module task on the server host in this inventory: Ansible's own cost of running a module there.
-    floor = run_playbook(directory, inventory, plays=[{'name': 'Floor', 'hosts': 'phs', 'gather_facts': False,
-                                                       'tasks': [{'name': 'ping', 'ansible.builtin.ping': {}}]}])
-    figures['floor: ansible.builtin.ping'] = (floor.tasks['ping'], floor.cpu - baseline.cpu)
-    return inventory, baseline, figures
+        runs.setdefault(step, []).append((next(t for name, t in run.tasks.items() if name.endswith(TASK)), run.cpu - baseline.cpu))
+    for step, _changed in steps:
+        figures[step] = tuple(statistics.median(column) for column in zip(*runs[step]))
+    return inventory, baseline, figures, {step: [wall for wall, _cpu in timings] for step, timings in runs.items()}
 
 
 def _written(dest):
@@ -174,24 +189,28 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--devices', type=int, default=10000)
     parser.add_argument('--naive-devices', type=int, default=400, help='devices to run the per-host template approach on (default 400)')
+    parser.add_argument('--repeats', type=int, default=5, help='runs of the unchanged re-run and of the floor at --devices, alternating (default 5)')
     args = parser.parse_args()
     began = time.time()
     print('Load average at the start: %.2f' % os.getloadavg()[0])
     with tempfile.TemporaryDirectory(prefix='junos-ztp-bench-') as tmp:
         directory = Path(tmp)
-        inventory, _baseline, ours = measure(directory, args.devices)
+        inventory, _baseline, ours, repeated = measure(directory, args.devices, args.repeats)
         phases = measure_phases(inventory, directory)
         small = Path(tempfile.mkdtemp(dir=directory))
-        inventory, baseline, ours_small = measure(small, args.naive_devices)
+        inventory, baseline, ours_small, _repeated = measure(small, args.naive_devices)
         naive = run_playbook(small, inventory, plays=naive_play(small))
         naive_figures = (naive.tasks['template'], naive.cpu - baseline.cpu)
     print('\n%-10s %-32s %10s %10s %14s %14s' % ('devices', 'step', 'wall s', 'CPU s', 'naive wall ×', 'naive CPU ×'))
     for devices, figures in ((args.devices, ours), (args.naive_devices, ours_small)):
         for step, (wall, cpu) in figures.items():
             ratios = ('%13.0f× %13.0f×' % (naive_figures[0] / wall, naive_figures[1] / cpu)) if devices == args.naive_devices and step not in (
-                'start-up + inventory', 'floor: ansible.builtin.ping') else ''
+                'start-up + inventory', FLOOR) else ''
             print('%-10d %-32s %10.2f %10.2f %s' % (devices, step, wall, cpu, ratios))
     print('%-10d %-32s %10.2f %10.2f' % (args.naive_devices, 'naive: template per host', *naive_figures))
+    for step, walls in repeated.items():
+        if len(walls) > 1:
+            print('%d devices, %s, %d runs (the median is above): %s s' % (args.devices, step, len(walls), ' '.join('%.2f' % wall for wall in walls)))
     print('\nWall = the task (start-up: until the playbook starts); CPU = the whole run beyond the run that renders nothing.'
           ' The ratios: the naive task / ours, both measured at %d devices in this run.' % args.naive_devices)
     print('\nThe task\'s phases, %d devices, in-process:\n%-52s %8s %8s' % (args.devices, 'phase', 'CPU s', 'wall s'))
