@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from images import REPO, build_image, podman
+from images import REPO, podman
 from vcsim_containers import PODMAN, published_address
 
 SERVER_PORT = 8443
@@ -35,11 +35,6 @@ BOOT_SECONDS = 60
 PLAYBOOK_SECONDS = 600
 # The server reloads the records directory every 2 s.
 ANSWER_SECONDS = 60
-
-
-@pytest.fixture(scope='module')
-def phs_host_image():
-    return build_image('build-phs-host-image.sh', 'localhost/junos-ztp-phs-host:latest')
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from images import build_image, podman
+from images import podman
 from jnpr.junos import Device
 from jnpr.junos.exception import ConnectError
 from vcsim_containers import CONTAINER_WORKDIR, NETCONF_PORT, PODMAN, container_endpoint, published_address
@@ -18,12 +18,6 @@ from vcsim_containers import CONTAINER_WORKDIR, NETCONF_PORT, PODMAN, container_
 from vcsim.testing import FAST_TIME_SCALE, PASSWORD, USER
 
 REBOOT_SECONDS = 90
-
-
-@pytest.fixture(scope='module')
-def vcsim_image():
-    """The image of the current simulator sources, built unless it exists."""
-    return build_image('build-vcsim-image.sh', 'localhost/junos-ztp-vcsim:latest')
 
 
 @pytest.fixture
