@@ -6,39 +6,18 @@ from __future__ import annotations
 
 import json
 import secrets
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from images import podman
 from jnpr.junos import Device
 from jnpr.junos.exception import ConnectError
+from vcsim_containers import CONTAINER_WORKDIR, NETCONF_PORT, PODMAN, container_endpoint, published_address
 
 from vcsim.testing import FAST_TIME_SCALE, PASSWORD, USER
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / 'tools'))
-
-# pylint: disable-next=wrong-import-position
-from vcsim_containers import CONTAINER_WORKDIR, NETCONF_PORT, PODMAN, container_endpoint, published_address  # noqa: E402
-
-IMAGE = 'localhost/junos-ztp-vcsim:latest'
-BUILD_SECONDS = 900
 REBOOT_SECONDS = 90
-
-
-def podman(*args):
-    return subprocess.run([PODMAN, *args], check=True, capture_output=True, text=True, timeout=120).stdout
-
-
-@pytest.fixture(scope='module')
-def vcsim_image():
-    """The image of the current simulator sources, built unless it exists (the first build takes about a minute)."""
-    built = subprocess.run(['bash', str(REPO / 'tools' / 'build-vcsim-image.sh'), '--if-missing'], cwd=REPO,
-                           capture_output=True, text=True, timeout=BUILD_SECONDS, check=False)
-    assert built.returncode == 0, built.stdout + built.stderr
-    return IMAGE
 
 
 @pytest.fixture
