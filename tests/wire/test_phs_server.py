@@ -243,6 +243,17 @@ def test_an_address_in_use_is_a_clear_error_and_a_failed_exit(tmp_path, workers)
     assert 'Traceback' not in log, log
 
 
+def test_a_certificate_that_cannot_be_used_is_a_clear_error_and_a_failed_exit(tmp_path):
+    server = Server(tmp_path)
+    _write_records(server.records)
+    server.key.write_text('not a key\n')
+    server.start_process()
+    assert server.process.wait(timeout=60) == 1
+    log = server.log.read_text()
+    assert 'ERROR cannot use the certificate %s and key %s (' % (server.cert, server.key) in log, log
+    assert 'Traceback' not in log, log
+
+
 def test_records_reload_without_a_restart(tmp_path):
     server = Server(tmp_path)
     _write_records(server.records)

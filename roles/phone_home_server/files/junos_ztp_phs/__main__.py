@@ -105,7 +105,7 @@ def main(argv=None):
 
 
 def serve(args, token, reuse_port=None):
-    """Serve until told to stop; the exit status (1 when the address cannot be listened on)."""
+    """Serve until told to stop; the exit status (1 when the certificate cannot be used or the address listened on)."""
     app = create_app(args.records, open_store(args), redirect=args.redirect, status_token_value=token,
                      reload_interval=args.reload_interval, status_open=args.status_open)
     # uvloop: about twice the TLS handshakes per second of the standard event loop (docs/phone-home.md, Measured).
@@ -114,6 +114,12 @@ def serve(args, token, reuse_port=None):
 
 async def _serve(app, args, reuse_port):
     """Serve until SIGTERM or SIGINT, then stop accepting, finish the requests under way and close the store."""
+    log = logging.getLogger('junos_ztp_phs')
+    try:
+        context = tls_context(args.cert, args.key)
+    except OSError as exc:  # missing, unreadable, or not a matching certificate and key (ssl.SSLError)
+        log.error('cannot use the certificate %s and key %s (%s)', args.cert, args.key, exc)
+        return 1
     runner = web.AppRunner(app, handle_signals=False, access_log=None if args.no_access_log else logging.getLogger('junos_ztp_phs.access'),
                            access_log_class=AccessLogger)
     await runner.setup()
@@ -122,11 +128,9 @@ async def _serve(app, args, reuse_port):
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     host, port = args.listen
-    log = logging.getLogger('junos_ztp_phs')
     try:
         try:
-            server = await loop.create_server(lambda: AckedHandshake(runner.server()), host, port, ssl=tls_context(args.cert, args.key),
-                                              reuse_port=reuse_port)
+            server = await loop.create_server(lambda: AckedHandshake(runner.server()), host, port, ssl=context, reuse_port=reuse_port)
         except OSError as exc:  # in use, or not an address of this host
             log.error('cannot listen on %s:%d (%s)', host, port, exc)
             return 1
