@@ -6,8 +6,8 @@
 #
 #   tools/build-phs-host-image.sh [--if-missing]
 #
-# Tags localhost/junos-ztp-phs-host:latest and :<digest of the inputs>; --if-missing does nothing when an image of the
-# current inputs exists.
+# Tags localhost/junos-ztp-phs-host:latest and :<digest of the inputs>; --if-missing builds nothing when an image of the
+# current inputs exists (it only tags that one :latest).
 # shellcheck source=tools/debian-image.sh
 source "$(dirname "${BASH_SOURCE[0]}")/debian-image.sh"
 image=localhost/junos-ztp-phs-host
